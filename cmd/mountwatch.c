@@ -164,6 +164,7 @@ static const struct method methods[] = {
 const struct method_set mountwatch_methods = METHOD_SET(methods);
 
 /* ---- helpers: 0 or -errno, never print ------------------------------ */
+/* (then the machinery both methods share: filters, output, waiting) */
 
 static bool streq(const char *a, const char *b)
 {
@@ -523,19 +524,19 @@ static bool wait_events(struct mountwatch *w, struct pollfd *fds, int n, int *st
 static int probe_mountinfo(const void *ctx, char *why, size_t len)
 {
 	const struct mountwatch *w = ctx;
-	int fd;
+	int fd = -1, r = 0;
 
 	if (w && w->procfd < 0) {
 		snprintf(why, len, "cannot open /proc (is it mounted?)");
 		return -ENOENT;
 	}
-	fd = w ? openat(w->procfd, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC) :
-		 open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		snprintf(why, len, "cannot open /proc/self/mountinfo: %s", strerror(e));
-		return -e;
+	if (w)
+		r = open_mountinfo(w, &fd);
+	else if ((fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(why, len, "cannot open /proc/self/mountinfo: %s", strerror(-r));
+		return r;
 	}
 	close(fd);
 	snprintf(why, len, "poll(POLLPRI) on /proc/self/mountinfo, re-read and compared");
@@ -933,12 +934,13 @@ static int run_fanotify(void *ctx)
 	struct pollfd fds[3];
 	int fan = -1, mi = -1, n = 1, r, status = EXIT_OK;
 	bool changes = w->o.events & EV_BIT(EV_CHANGE), quiet = w->o.quiet;
-	static union {
-		char buf[65536];
-		struct fanotify_event_metadata align;
-	} u;
+	/* Room for about 1,600 events per read. */
+	const size_t buflen = 65536;
+	char *buf = malloc(buflen);
 
 	w->method = "fanotify";
+	if (!buf)
+		return failed(w, -ENOMEM, "cannot read fanotify events");
 	/* Subscribe first, then list: nothing can fall in between. */
 	if ((r = mountapi_fanotify_init(&fan)) < 0 ||
 	    (r = mountapi_fanotify_mark_ns(fan, w->nsfd)) < 0) {
@@ -967,13 +969,13 @@ static int run_fanotify(void *ctx)
 		if (!wait_events(w, fds, n, &status))
 			break;
 		if (fds[0].revents & POLLIN) {
-			ssize_t got = read(fan, u.buf, sizeof(u.buf));
+			ssize_t got = read(fan, buf, buflen);
 
 			if (got < 0 && errno != EAGAIN && errno != EINTR) {
 				status = failed(w, -errno, "cannot read fanotify events");
 				break;
 			}
-			r = got > 0 ? mountapi_fanotify_parse(u.buf, (size_t)got, on_fanotify, w) : 0;
+			r = got > 0 ? mountapi_fanotify_parse(buf, (size_t)got, on_fanotify, w) : 0;
 			if (r < 0 && r != -ECANCELED) {
 				status = failed(w, r, r == -EBADMSG ? "malformed fanotify event" :
 								      "cannot keep the mount table");
@@ -1005,6 +1007,7 @@ out:
 	mountinfo_free(&b);
 	cache_clear(w);
 	statmount_buf_free(&w->smb);
+	free(buf);
 	return status;
 }
 

@@ -575,6 +575,8 @@ events() {
 }
 
 @test "in a user namespace of its own, fanotify works unprivileged" {
+    setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r true 2>/dev/null ||
+        skip "unprivileged user namespaces are turned off here"
     run setpriv --reuid=65534 --regid=65534 --clear-groups \
         unshare -U -r -m --propagation private "$B/mountwatch" --method fanotify --initial -J --timeout 0
     assert_equal "$status" 3
@@ -701,4 +703,22 @@ l"
         "fanotify,mountinfo"
     assert_equal "$(jq -r '.tools[] | select(.tool == "mountwatch") | .auto' <<<"$output")" fanotify
     jq -e '.tools[] | select(.tool == "mountwatch") | all(.methods[]; .available and (.reason | length > 0))' <<<"$output"
+}
+
+@test "the static binary, in an empty chroot with only /proc: both methods work" {
+    root="$D/root"
+    mkdir -p "$root/proc" "$root/bin"
+    cp "${WISHBOX_STATIC:-$B/wishbox.static}" "$root/bin/wishbox"
+    chrooted() {
+        unshare -m --propagation private sh -c 'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' \
+            sh "$root" "$root" /bin/wishbox mountwatch "$@"
+    }
+    for m in fanotify mountinfo; do
+        run chrooted --method "$m" --initial -J --timeout 0
+        assert_equal "$status" 3
+        assert_equal "$(events | jq -r '.event + " " + .target + " " + .method')" "existing /proc $m"
+        run chrooted --method "$m" -q --until-mounted /proc --timeout 10
+        assert_success
+        assert_output ""
+    done
 }
