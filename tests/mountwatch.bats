@@ -50,6 +50,15 @@ await() {
     cat "$D/out" "$D/err" >&2
     return 1
 }
+# idle: waits until the watcher sleeps in poll(), done with what came before.
+idle() {
+    for _ in $(seq 3000); do
+        grep -qs poll "/proc/$MW/wchan" && return 0
+        sleep 0.01
+    done
+    echo "the watcher never went idle" >&2
+    return 1
+}
 # finish: waits for the watcher and says how it ended.
 finish() {
     local s=0
@@ -655,6 +664,7 @@ l"
 @test "mountinfo: a mount that came and went unseen is an overflow event" {
     run in_ns '
         watch --method mountinfo -J -c 1 --timeout 20
+        idle
         kill -STOP "$MW"
         mount -t tmpfs fleeting "$D/a"
         umount "$D/a"
