@@ -580,15 +580,14 @@ static long count_at(const struct mountinfo *mi, const char *path)
  * a bound), so that the first table is one quiet moment's. */
 static int read_settled(int fd, struct mountinfo *mi)
 {
-	int r = 0;
-
 	for (int i = 0; i < 64; i++) {
-		if ((r = mountinfo_read(fd, mi)) < 0)
+		int r = mountinfo_read(fd, mi);
+
+		if (r < 0 || !pending(fd, POLLPRI))
 			return r;
-		if (!pending(fd, POLLPRI))
-			break;
 	}
-	return r;
+	/* Still changing: this reading comes after the last change told of. */
+	return mountinfo_read(fd, mi);
 }
 
 static int print_initial(struct mountwatch *w, const struct mnt_rec *v, size_t n)

@@ -131,11 +131,18 @@ static int parse_line(char *line, char *end, struct mnt_rec *r)
 	return p < end ? -EBADMSG : 0;
 }
 
-static int by_id(const void *a, const void *b)
+static int by_id(const void *a, const void *b, void *arg)
 {
-	const struct mnt_rec *x = a, *y = b;
+	const struct mnt_rec *v = arg;
+	uint64_t x = v[*(const size_t *)a].id, y = v[*(const size_t *)b].id;
 
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x < y ? -1 : x > y;
+}
+
+/* The i-th record in id order. */
+static const struct mnt_rec *nth(const struct mountinfo *mi, size_t i)
+{
+	return &mi->v[mi->by_id[i]];
 }
 
 static void clear(struct mountinfo *mi)
@@ -159,10 +166,15 @@ static int parse_buf(struct mountinfo *mi)
 			if (mi->n == mi->cap_v) {
 				size_t cap = mi->cap_v ? mi->cap_v * 2 : 64;
 				struct mnt_rec *v = reallocarray(mi->v, cap, sizeof(*v));
+				size_t *ix;
 
 				if (!v)
 					return -ENOMEM;
 				mi->v = v;
+				ix = reallocarray(mi->by_id, cap, sizeof(*ix));
+				if (!ix)
+					return -ENOMEM;
+				mi->by_id = ix;
 				mi->cap_v = cap;
 			}
 			*le = '\0';
@@ -174,9 +186,12 @@ static int parse_buf(struct mountinfo *mi)
 		}
 		p = le + 1;
 	}
-	qsort(mi->v, mi->n, sizeof(*mi->v), by_id);
+	for (size_t i = 0; i < mi->n; i++)
+		mi->by_id[i] = i;
+	if (mi->n)
+		qsort_r(mi->by_id, mi->n, sizeof(*mi->by_id), by_id, mi->v);
 	for (size_t i = 1; i < mi->n; i++) {
-		if (mi->v[i].id == mi->v[i - 1].id) {
+		if (nth(mi, i)->id == nth(mi, i - 1)->id) {
 			clear(mi);
 			return -EAGAIN;
 		}
@@ -261,17 +276,27 @@ int mountinfo_read(int fd, struct mountinfo *mi)
 
 const struct mnt_rec *mountinfo_find(const struct mountinfo *mi, uint64_t id)
 {
-	struct mnt_rec key = { .id = id };
+	size_t lo = 0, hi = mi->n;
 
-	if (!mi->n)
-		return NULL;
-	return bsearch(&key, mi->v, mi->n, sizeof(*mi->v), by_id);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct mnt_rec *r = nth(mi, mid);
+
+		if (r->id == id)
+			return r;
+		if (r->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 void mountinfo_free(struct mountinfo *mi)
 {
 	free(mi->buf);
 	free(mi->v);
+	free(mi->by_id);
 	memset(mi, 0, sizeof(*mi));
 }
 
@@ -301,11 +326,11 @@ int mountinfo_diff(const struct mountinfo *a, const struct mountinfo *b, mnt_dif
 
 	/* Detaches, highest id first: walk both tables backwards. */
 	for (i = a->n, j = b->n; i > 0;) {
-		const struct mnt_rec *x = &a->v[i - 1];
+		const struct mnt_rec *x = nth(a, i - 1);
 
-		while (j > 0 && b->v[j - 1].id > x->id)
+		while (j > 0 && nth(b, j - 1)->id > x->id)
 			j--;
-		if (j == 0 || b->v[j - 1].id != x->id || !mnt_rec_same_mount(x, &b->v[j - 1])) {
+		if (j == 0 || nth(b, j - 1)->id != x->id || !mnt_rec_same_mount(x, nth(b, j - 1))) {
 			if ((r = fn(MNT_DETACH, x, NULL, arg)) < 0)
 				return r;
 			count++;
@@ -315,12 +340,12 @@ int mountinfo_diff(const struct mountinfo *a, const struct mountinfo *b, mnt_dif
 	/* Moves and changes, then attaches, lowest id first. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (i = 0, j = 0; j < b->n; j++) {
-			const struct mnt_rec *y = &b->v[j], *x;
+			const struct mnt_rec *y = nth(b, j), *x;
 
-			while (i < a->n && a->v[i].id < y->id)
+			while (i < a->n && nth(a, i)->id < y->id)
 				i++;
-			x = i < a->n && a->v[i].id == y->id && mnt_rec_same_mount(&a->v[i], y) ?
-				    &a->v[i] :
+			x = i < a->n && nth(a, i)->id == y->id && mnt_rec_same_mount(nth(a, i), y) ?
+				    nth(a, i) :
 				    NULL;
 			if (pass == 0 && x && !streq(x->target, y->target))
 				r = fn(MNT_MOVE, x, y, arg);

@@ -33,11 +33,12 @@ struct mnt_rec {
 struct mountinfo {
 	char *buf; /* the text, decoded in place; the records point into it */
 	size_t len, cap;
-	struct mnt_rec *v; /* sorted by id */
+	struct mnt_rec *v; /* in the order of the text */
+	size_t *by_id; /* their indices, sorted by id */
 	size_t n, cap_v;
 };
 
-#define MOUNTINFO_INIT { NULL, 0, 0, NULL, 0, 0 }
+#define MOUNTINFO_INIT { NULL, 0, 0, NULL, NULL, 0, 0 }
 
 /* Parses text (len bytes, need not end in NUL or newline) into mi, replacing
  * what mi held. 0; -EBADMSG for a malformed line (mi is left empty); -EAGAIN

@@ -37,7 +37,7 @@ static void check_table(const struct mountinfo *mi)
 		const struct mnt_rec *r = &mi->v[i];
 		struct mnt_rec *c;
 
-		if (i && mi->v[i - 1].id >= r->id)
+		if (i && mi->v[mi->by_id[i - 1]].id >= mi->v[mi->by_id[i]].id)
 			abort(); /* sorted, no repeats */
 		if (mountinfo_find(mi, r->id) != r)
 			abort();

@@ -28,9 +28,13 @@ static void parses_fields_and_escapes(void **state)
 	(void)state;
 	assert_int_equal(mountinfo_parse(&mi, sample, strlen(sample)), 0);
 	assert_int_equal(mi.n, 4);
-	/* Sorted by id. */
-	assert_int_equal(mi.v[0].id, 1);
+	/* In the order of the text, and by id. */
+	assert_int_equal(mi.v[0].id, 22);
+	assert_int_equal(mi.v[1].id, 1);
 	assert_int_equal(mi.v[3].id, 64);
+	assert_int_equal(mi.v[mi.by_id[0]].id, 1);
+	assert_int_equal(mi.v[mi.by_id[1]].id, 22);
+	assert_int_equal(mi.v[mi.by_id[3]].id, 64);
 
 	r = mountinfo_find(&mi, 22);
 	assert_non_null(r);
