@@ -103,8 +103,8 @@ int fat_open(const struct fat_io *io, struct fat_vol *ret, char *why, size_t len
 	if (r < 0)
 		return fail(r, why, len, "cannot read the boot sector");
 	if (b[0] != 0xeb && b[0] != 0xe9)
-		return fail(-EINVAL, why, len, "no FAT boot sector: byte 0 is 0x%02x, not a jump instruction",
-			    b[0]);
+		return fail(-EINVAL, why, len,
+			    "no FAT boot sector: byte 0 is 0x%02x, not a jump instruction", b[0]);
 	if (b[510] != 0x55 || b[511] != 0xaa)
 		return fail(-EINVAL, why, len,
 			    "no FAT boot sector: no 55 AA signature at byte 510");
@@ -173,9 +173,8 @@ int fat_open(const struct fat_io *io, struct fat_vol *ret, char *why, size_t len
 				    "%u clusters make FAT32, but the boot sector gives a fixed "
 				    "root directory",
 				    v.clusters);
-		if (tot16 != 0)
-			return fail(-EINVAL, why, len,
-				    "FAT32 with a 16-bit total sector count");
+		/* The 16-bit total sector count should be 0 here, but
+		 * mkfs.vfat writes it on small volumes, and Linux reads it. */
 		v.root_cluster = le32(b + 44);
 		if (v.root_cluster < 2 || v.root_cluster > v.clusters + 1)
 			return fail(-EINVAL, why, len,
@@ -222,7 +221,8 @@ int fat_open(const struct fat_io *io, struct fat_vol *ret, char *why, size_t len
 	bytes = v.total_sectors * v.sector_size;
 	if (bytes > io->size)
 		return fail(-EINVAL, why, len,
-			    "the boot sector gives %llu bytes, but there are only %llu (truncated?)",
+			    "the boot sector gives %llu bytes, but there are only %llu "
+			    "(truncated?)",
 			    (unsigned long long)bytes, (unsigned long long)io->size);
 
 	switch (b[v.ext_offset + 2]) {
@@ -275,7 +275,7 @@ static int fat32_get(const struct fat_vol *v, struct fat_cache *c, uint32_t clus
 static int chain_next(const struct fat_vol *v, struct fat_cache *c, uint32_t clus, uint32_t *ret,
 		      char *why, size_t len)
 {
-	uint32_t next;
+	uint32_t next = 0;
 	int r = fat32_get(v, c, clus, &next);
 
 	if (r < 0)
@@ -308,7 +308,7 @@ static int root_chain_check(const struct fat_vol *v, struct fat_cache *c, uint32
 {
 	uint32_t cluster_bytes = v->cluster_sectors * v->sector_size;
 	uint32_t max = (DIR_MAX_BYTES + cluster_bytes - 1) / cluster_bytes;
-	uint32_t tortoise = v->root_cluster, hare = v->root_cluster, next;
+	uint32_t tortoise = v->root_cluster, hare = v->root_cluster, next = 0;
 	uint32_t power = 1, lam = 0, count = 1;
 	int r;
 
@@ -382,7 +382,7 @@ static int dir_next(struct dir_iter *it, uint64_t *ret_sector, uint32_t *ret_ent
 	if (it->cluster == 0)
 		return 0;
 	if (it->in_cluster == v->cluster_sectors) {
-		uint32_t next;
+		uint32_t next = 0;
 		int r = chain_next(v, it->cache, it->cluster, &next, why, len);
 
 		if (r < 0)
@@ -577,11 +577,51 @@ static int entry_update(const struct fat_vol *v, uint64_t off, const uint8_t *la
 
 	if (r < 0)
 		return r;
-	if (label)
-		fill_entry(sec + (off - start), label, now, fresh);
-	else
-		sec[off - start] = ENTRY_FREE;
+	fill_entry(sec + (off - start), label, now, fresh);
 	return vol_write(v, start, sec, v->sector_size);
+}
+
+/* Marks every label entry up to the end mark deleted, so that no second
+ * one shows through: one pass, a sector written only where it changed. */
+static int remove_labels(const struct fat_vol *v, unsigned *ret_count, char *why, size_t len)
+{
+	struct fat_cache cache = { .sector = UINT64_MAX };
+	uint8_t sec[FAT_MAX_SECTOR];
+	struct dir_iter it;
+	uint64_t sector;
+	unsigned count = 0;
+	uint32_t n;
+	int r;
+
+	dir_begin(&it, v, &cache);
+	while ((r = dir_next(&it, &sector, &n, why, len)) > 0) {
+		bool changed = false, end = false;
+
+		r = vol_read(v, sector * v->sector_size, sec, v->sector_size);
+		if (r < 0)
+			return fail(r, why, len, "cannot read the root directory");
+		for (uint32_t i = 0; i < n && !end; i++) {
+			uint8_t *e = sec + i * DIRENT_SIZE;
+
+			end = e[0] == ENTRY_END;
+			if (!end && is_label_entry(e)) {
+				e[0] = ENTRY_FREE;
+				changed = true;
+				count++;
+			}
+		}
+		if (changed) {
+			r = vol_write(v, sector * v->sector_size, sec, v->sector_size);
+			if (r < 0)
+				return fail(r, why, len, "cannot write the root directory");
+		}
+		if (end)
+			break;
+	}
+	if (r < 0)
+		return r;
+	*ret_count = count;
+	return 0;
 }
 
 /* The entry after an end mark must be free too, or taking the mark's slot
@@ -786,13 +826,8 @@ int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, uns
 	if (r < 0)
 		return r;
 	if (!label) {
-		/* Every label entry goes, so no older one shows through. */
-		for (int i = 0; root.has_label && i < 64; i++) {
-			r = entry_update(v, root.label_offset, NULL, now, false);
-			if (r < 0)
-				return fail(r, why, len, "cannot write the root directory");
-			rep.entries_removed++;
-			r = fat_scan_root(v, &root, why, len);
+		if (root.has_label) {
+			r = remove_labels(v, &rep.entries_removed, why, len);
 			if (r < 0)
 				return r;
 		}
@@ -841,12 +876,17 @@ int fat_set_serial(const struct fat_vol *v, uint32_t serial, struct fat_write_re
 		   char *why, size_t len)
 {
 	struct fat_write_report rep;
+	struct fat_root root;
 	int r;
 
 	memset(&rep, 0, sizeof(rep));
 	if (!v->has_serial)
 		return fail(-ENOTSUP, why, len,
 			    "the boot sector has no extended BPB, so no volume ID field");
+	/* Nothing is written to a volume whose root directory is broken. */
+	r = fat_scan_root(v, &root, why, len);
+	if (r < 0)
+		return r;
 	r = boot_update(v, BOOT_SERIAL, NULL, serial, &rep, why, len);
 	if (r < 0)
 		return r;

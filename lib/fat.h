@@ -131,8 +131,9 @@ struct fat_write_report {
 int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, unsigned flags,
 		  struct fat_write_report *ret, char *why, size_t len);
 
-/* Sets the serial in the boot sector and its backup, then syncs. -ENOTSUP
- * with why when the boot sector has no extended BPB to hold one. */
+/* Sets the serial in the boot sector and its backup, then syncs, once the
+ * root directory checks out as for fat_scan_root. -ENOTSUP with why when
+ * the boot sector has no extended BPB to hold one. */
 int fat_set_serial(const struct fat_vol *v, uint32_t serial, struct fat_write_report *ret,
 		   char *why, size_t len);
 

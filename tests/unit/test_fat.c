@@ -737,6 +737,21 @@ static void reset_removes_every_label_entry(void **state)
 	v = open_ok();
 	root = scan_ok(&v);
 	assert_false(root.has_label);
+
+	/* A hundred of them over seven sectors: one pass, each sector once. */
+	build(16, 5000, 512, 4);
+	for (uint32_t i = 0; i < 100; i++)
+		put_entry(root_entry(i), i % 2 ? "MANY       " : "FILE    TXT", i % 2 ? 0x08 : 0x20);
+	put_entry(root_entry(101), "AFTER END  ", 0x08);
+	root_entry(100)[0] = 0;
+	v = open_ok();
+	assert_int_equal(fat_set_label(&v, NULL, 0, 0, &rep, why, sizeof(why)), 0);
+	assert_int_equal(rep.entries_removed, 50);
+	assert_int_equal(m.nlog, 7 + 2);
+	assert_memory_equal(root_entry(101), "AFTER END  ", 11);
+	v = open_ok();
+	root = scan_ok(&v);
+	assert_false(root.has_label);
 }
 
 static void full_fixed_root_is_refused(void **state)
