@@ -655,36 +655,53 @@ static int after_write(const struct fatlabel *fl, const char *method, bool ioctl
 
 /* --- method ioctl: FS_IOC_GETFSLABEL / FS_IOC_SETFSLABEL --- */
 
+/* FS_IOC_GETFSLABEL on the mount at path: 0 or -errno. */
+static int try_getfslabel(const char *path)
+{
+	char label[FSLABEL_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* On this system in general: tried on /, and on a mounted FAT if there is
+ * one, which tells whether this kernel's FAT driver has it. */
+static int ioctl_probe_system(char *why, size_t len)
+{
+	struct devmount root, fat;
+	char fatwhy[PATH_MAX + 128] = "no FAT is mounted to try it on";
+	int r = devmount_of_path("/", &root), rf;
+
+	if (r <= 0) {
+		snprintf(why, len, "cannot find the mount of /");
+		return r < 0 ? r : -ENOENT;
+	}
+	if (devmount_of_type("vfat", &fat) > 0 || devmount_of_type("msdos", &fat) > 0) {
+		rf = try_getfslabel(fat.mountpoint);
+		if (snprintf(fatwhy, sizeof(fatwhy), "on %s at %s: %s", fat.fstype, fat.mountpoint,
+			     rf == 0 ? "works" : strerror(-rf)) >= (int)sizeof(fatwhy))
+			snprintf(fatwhy, sizeof(fatwhy), "on %s: %s", fat.fstype,
+				 rf == 0 ? "works" : strerror(-rf));
+	}
+	r = try_getfslabel("/");
+	snprintf(why, len, "FS_IOC_GETFSLABEL on / (%s): %s; %s", root.fstype,
+		 r == 0 ? "works" : strerror(-r), fatwhy);
+	return r;
+}
+
 static int ioctl_probe(const void *ctx, char *why, size_t len)
 {
 	const struct fatlabel *fl = ctx;
 	char label[FSLABEL_MAX];
-	struct devmount root;
 	const char *where;
 	int fd, r;
 
-	if (!fl) {
-		/* On this system in general: try it on /. */
-		r = devmount_of_path("/", &root);
-		fd = open("/", O_RDONLY | O_CLOEXEC | O_DIRECTORY);
-		if (fd < 0 || r <= 0) {
-			if (fd >= 0)
-				close(fd);
-			snprintf(why, len, "cannot try FS_IOC_GETFSLABEL on /");
-			return -ENOENT;
-		}
-		r = ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
-		close(fd);
-		if (r < 0) {
-			snprintf(why, len, "FS_IOC_GETFSLABEL on / (%s): %s", root.fstype,
-				 strerror(-r));
-			return r;
-		}
-		snprintf(why, len,
-			 "FS_IOC_GETFSLABEL works on / (%s); vfat has no such ioctl up to 6.18",
-			 root.fstype);
-		return 0;
-	}
+	if (!fl)
+		return ioctl_probe_system(why, len);
 	if (!fl->t.mounted) {
 		snprintf(why, len, "%s is not mounted: the label ioctls need a mounted filesystem",
 			 fl->t.dev);
@@ -712,7 +729,7 @@ static int ioctl_probe(const void *ctx, char *why, size_t len)
 	close(fd);
 	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EINVAL) {
 		snprintf(why, len, "%s on %s has no FS_IOC_GETFSLABEL%s", fl->t.fstype, where,
-			 fl->t.is_fat ? " (vfat lacks it up to 6.18)" : "");
+			 fl->t.is_fat ? " (the FAT driver lacks it, as of 6.18)" : "");
 		return -EOPNOTSUPP;
 	}
 	if (r < 0) {

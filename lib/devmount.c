@@ -152,6 +152,29 @@ int devmount_of_dev(dev_t rdev, struct devmount *ret)
 	return 1;
 }
 
+int devmount_of_type(const char *fstype, struct devmount *ret)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -errno;
+	while (!found && getline(&line, &cap, f) > 0) {
+		struct mi_line l;
+
+		if (mi_parse(line, &l) < 0 || strcmp(l.fstype, fstype) != 0 || !reachable(&l))
+			continue;
+		fill(&l, ret);
+		ret->count = 1;
+		found = 1;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 int devmount_of_path(const char *path, struct devmount *ret)
 {
 	struct statx st;

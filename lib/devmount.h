@@ -28,6 +28,10 @@ struct devmount {
  * not mounted, or -errno. */
 int devmount_of_dev(dev_t rdev, struct devmount *ret);
 
+/* The first mount of a filesystem of type fstype ("vfat") that is
+ * reachable here: 1 and *ret, 0 when there is none, or -errno. */
+int devmount_of_type(const char *fstype, struct devmount *ret);
+
 /* The mount whose root is path: 1 and *ret, 0 when path is not a mount
  * point, or -errno. */
 int devmount_of_path(const char *path, struct devmount *ret);

@@ -581,6 +581,8 @@ fatlabel: using method offline: the device or image itself: read any time, writt
         "ioctl remount offline"
     assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "offline") | .available')" true
     assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "remount") | .available')" true
+    # Tried on /, and on a mounted FAT when there is one (none here).
+    [[ $(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "ioctl") | .reason') =~ ^FS_IOC_GETFSLABEL\ on\ /\ \([a-z0-9]+\):\ .+\;\ no\ FAT\ is\ mounted\ to\ try\ it\ on$ ]]
     run setpriv --reuid=nobody --regid=nogroup --clear-groups "$B/wishbox" features -J
     assert_success
     assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "remount") | [.available, .reason] | join(" ")')" \
@@ -608,6 +610,26 @@ fatlabel: using method offline: the device or image itself: read any time, writt
     losetup -d "$loop"
     agree "$IMG" "$(hex BYDEVICE)"
     clean "$IMG"
+}
+
+@test "a block device another program holds exclusively is not written" {
+    mkfat 16 "$IMG" -n KEEP
+    loop=$(attach "$IMG")
+    perl -MFcntl -e 'sysopen(my $f, $ARGV[0], O_RDONLY | O_EXCL) or die "$!\n";
+        open(my $o, ">", $ARGV[1]) or die; close $o; sleep 60' "$loop" "$BATS_TEST_TMPDIR/held" &
+    echo $! >"$BATS_TEST_TMPDIR/holder.pid"
+    for _ in $(seq 50); do
+        [ -e "$BATS_TEST_TMPDIR/held" ] && break
+        sleep 0.1
+    done
+    [ -e "$BATS_TEST_TMPDIR/held" ]
+    before=$(sum "$IMG")
+    run --separate-stderr "$B/fatlabel" "$loop" HELD
+    assert_equal "$status" 4
+    assert_equal "$stderr" "fatlabel: $loop is in use (mounted, or opened exclusively or locked by another program)"
+    # Reading does not need it exclusively.
+    assert_equal "$("$B/fatlabel" "$loop")" KEEP
+    assert_equal "$(sum "$IMG")" "$before"
 }
 
 # --- other filesystems, mounted (inside unshare -m) ----------------------
