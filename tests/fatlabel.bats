@@ -165,6 +165,13 @@ Try 'fatlabel --help'."
     done
 }
 
+@test "a write error on stdout fails with exit 4" {
+    mkfat 12 "$IMG" -n FULL
+    run --separate-stderr bash -c '"$1" "$2" >/dev/full' sh "$B/fatlabel" "$IMG"
+    assert_equal "$status" 4
+    assert_equal "$stderr" "fatlabel: write error: No space left on device"
+}
+
 @test "-J: every key, for each FAT type" {
     for bits in 12 16 32; do
         mkfat "$bits" "$IMG" -n "JSON$bits" -i 1234abcd
@@ -793,6 +800,13 @@ true"
 }
 
 @test "an unmounted ext4: label and UUID read with libblkid, writing refused naming e2label" {
+    truncate -s 64M "$IMG"
+    mkfs.ext4 -q -L 'q"b\s' "$IMG"
+    run --separate-stderr "$B/fatlabel" -J "$IMG"
+    assert_success
+    echo "$output" | is_json
+    assert_equal "$(echo "$output" | jq -r .label)" 'q"b\s'
+    rm -f "$IMG"
     truncate -s 64M "$IMG"
     mkfs.ext4 -q -L offline4 -U 0e0e0e0e-1111-2222-3333-444455556666 "$IMG"
     run --separate-stderr "$B/fatlabel" -J "$IMG"
