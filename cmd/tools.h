@@ -7,3 +7,4 @@
  * `const struct method_set <id>_methods`. Nothing else lists tools: the
  * dispatcher, `--list`, `wishbox features`, the build's tool links and the
  * tests all come from here. */
+TOOL(pidwait, "pidwait", "wait for any processes to exit, race-free, and say how they ended")
