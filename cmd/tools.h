@@ -9,3 +9,4 @@
  * tests all come from here. */
 TOOL(fatlabel, "fatlabel", "read and change FAT labels and volume IDs, mounted or not")
 TOOL(mountwatch, "mountwatch", "print mount table changes as they happen")
+TOOL(pidwait, "pidwait", "wait for any processes to exit, race-free, and say how they ended")
