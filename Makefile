@@ -1,0 +1,136 @@
+# wishbox: the one build system. `make help` lists the targets.
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+
+CC ?= cc
+PKGS := blkid libcap
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_STATIC_LIBS := $(shell pkg-config --static --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FORTIFY_SOURCE=3 -fno-strict-aliasing \
+	-DWISHBOX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS ?=
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+SRC := $(LIB_SRC) $(CMD_SRC)
+OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+MAN_SRC := $(sort $(wildcard man/*.scd))
+MAN := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
+# The tools come from the registry, cmd/tools.h, and nowhere else.
+TOOLS := $(shell sed -n 's/^TOOL.[a-z0-9_]*, *"//p' cmd/tools.h | cut -d'"' -f1)
+
+.PHONY: all deps check unit static asan lint man install fuzz bench features check-vm clean help
+
+all: $(BUILD)/wishbox $(BUILD)/.links
+
+help:
+	@echo "make            build $(BUILD)/wishbox and a link per tool"
+	@echo "make deps       install build and test dependencies (Debian packages)"
+	@echo "make features   build and run 'wishbox features'"
+	@echo "make check      deps, build, every test; ends with 'check: N passed, ...'"
+	@echo "make static     $(BUILD)/wishbox.static, fully static (initramfs use)"
+	@echo "make asan       the whole suite against an ASan+UBSan build"
+	@echo "make lint       cppcheck, clang-tidy, shellcheck"
+	@echo "make man        man pages with scdoc"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=: binary, links, man pages, completions"
+	@echo "make fuzz       libFuzzer harnesses, bounded time (FUZZ_SECONDS=$(FUZZ_SECONDS))"
+	@echo "make bench      figures against the anchor tools (tests/bench/)"
+	@echo "make check-vm   the tools on Debian 12's 6.1 kernel under qemu"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/wishbox: $(OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+
+$(BUILD)/.links: $(BUILD)/wishbox cmd/tools.h
+	@cd $(BUILD) && for t in $(TOOLS); do ln -sfn wishbox $$t; done
+	@touch $@
+
+$(BUILD)/wishbox.static: $(OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -o $@ $(OBJ) $(PKG_STATIC_LIBS)
+
+static: $(BUILD)/wishbox.static
+
+features: all
+	$(BUILD)/wishbox features
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+check: deps
+	@$(MAKE) --no-print-directory all static unit man
+	@tests/run-checks $(BUILD)
+
+asan: static
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1" \
+		LDFLAGS="-fsanitize=address,undefined" all unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		WISHBOX_STATIC=$(CURDIR)/$(BUILD)/wishbox.static tests/run-checks build/asan
+
+lint:
+	@scripts/lint.sh
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@
+
+man: $(MAN)
+
+install: all man
+	install -Dm755 $(BUILD)/wishbox $(DESTDIR)$(PREFIX)/bin/wishbox
+	@for t in $(TOOLS); do ln -sfn wishbox $(DESTDIR)$(PREFIX)/bin/$$t; done
+	@for m in $(MAN); do install -Dm644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$m); done
+	@for f in completions/bash/*; do install -Dm644 $$f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$(basename $$f); done
+	@for f in completions/zsh/*; do install -Dm644 $$f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/$$(basename $$f); done
+	@for f in completions/fish/*; do install -Dm644 $$f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$(basename $$f); done
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@for h in $(FUZZ_SRC); do \
+		n=$$(basename $$h .c); \
+		clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+			-o $(BUILD)/fuzz/$$n $$h $(LIB_SRC) $(PKG_CFLAGS) $(PKG_LIBS) || exit 1; \
+		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
+		seed=tests/fuzz/seeds/$$n; [ -d $$seed ] || seed=; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- \
+			$(BUILD)/fuzz/$$n.corpus $$seed 2>$(BUILD)/fuzz/$$n.log || \
+			{ tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; \
+	done
+
+bench: all
+	@for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b" $(BUILD) || exit 1; done
+
+check-vm: static
+	@tests/vm/check-vm $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d)

@@ -1,0 +1,9 @@
+/* THE registry of tools: one line each, in alphabetical order.
+ *
+ *   TOOL(id, "name", "one-line summary")
+ *
+ * id is the name as a C identifier ("-" becomes "_"). cmd/<name>.c defines
+ * `int <id>_main(int argc, char **argv)` and
+ * `const struct method_set <id>_methods`. Nothing else lists tools: the
+ * dispatcher, `--list`, `wishbox features`, the build's tool links and the
+ * tests all come from here. */

@@ -1,0 +1,254 @@
+/* Human, pairs, JSON and JSON Lines output from one set of calls. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "out.h"
+
+void out_init(struct out *o, FILE *f, enum out_mode mode)
+{
+	memset(o, 0, sizeof(*o));
+	o->f = f;
+	o->mode = mode;
+}
+
+static bool is_json(const struct out *o)
+{
+	return o->mode == OUT_JSON || o->mode == OUT_JSON_LINES;
+}
+
+static void note_error(struct out *o)
+{
+	if (ferror(o->f) && !o->err)
+		o->err = errno ? -errno : -EIO;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void out_json_string(FILE *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n;
+
+		switch (c) {
+		case '"': fputs("\\\"", f); i++; continue;
+		case '\\': fputs("\\\\", f); i++; continue;
+		case '\n': fputs("\\n", f); i++; continue;
+		case '\t': fputs("\\t", f); i++; continue;
+		case '\r': fputs("\\r", f); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_len(s + i, len - i);
+		if (!n) {
+			fputs("\\ufffd", f);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, n, f);
+		i += n;
+	}
+	fputc('"', f);
+}
+
+static void pairs_string(FILE *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\' || s[i] == '$' || s[i] == '`')
+			fprintf(f, "\\%c", s[i]);
+		else if (s[i] < 0x20 || s[i] == 0x7f)
+			fprintf(f, "\\x%02x", s[i]);
+		else
+			fputc(s[i], f);
+	}
+	fputc('"', f);
+}
+
+/* The separator and key that come before every value. */
+static void key(struct out *o, const char *k)
+{
+	if (o->mode == OUT_PAIRS) {
+		if (o->need_comma[0])
+			fputc(' ', o->f);
+		o->need_comma[0] = true;
+		for (const char *p = k; p && *p; p++)
+			fputc(*p == '-' ? '_' : (*p >= 'a' && *p <= 'z') ? *p - 'a' + 'A' : *p, o->f);
+		fputc('=', o->f);
+		return;
+	}
+	if (o->need_comma[o->depth])
+		fputc(',', o->f);
+	o->need_comma[o->depth] = true;
+	if (k) {
+		out_json_string(o->f, k, strlen(k));
+		fputc(':', o->f);
+	}
+}
+
+static bool wants_fields(const struct out *o)
+{
+	return o->mode != OUT_HUMAN;
+}
+
+static void open_container(struct out *o, const char *k, char c)
+{
+	if (!is_json(o))
+		return;
+	if (o->depth > 0)
+		key(o, k);
+	fputc(c, o->f);
+	if (o->depth + 1 < OUT_MAX_DEPTH)
+		o->depth++;
+	o->need_comma[o->depth] = false;
+}
+
+static void close_container(struct out *o, char c)
+{
+	if (!is_json(o))
+		return;
+	fputc(c, o->f);
+	if (o->depth > 0)
+		o->depth--;
+}
+
+void out_begin(struct out *o)
+{
+	if (o->mode == OUT_PAIRS)
+		o->need_comma[0] = false;
+	open_container(o, NULL, '{');
+}
+
+int out_end(struct out *o)
+{
+	close_container(o, '}');
+	if (o->depth == 0) {
+		if (o->mode != OUT_HUMAN)
+			fputc('\n', o->f);
+		/* Streams are read as they happen: a record is not kept back. */
+		if (o->mode != OUT_JSON)
+			fflush(o->f);
+	}
+	note_error(o);
+	return o->err;
+}
+
+void out_object_begin(struct out *o, const char *k)
+{
+	open_container(o, k, '{');
+}
+
+void out_object_end(struct out *o)
+{
+	close_container(o, '}');
+}
+
+void out_array_begin(struct out *o, const char *k)
+{
+	open_container(o, k, '[');
+}
+
+void out_array_end(struct out *o)
+{
+	close_container(o, ']');
+}
+
+void out_strn(struct out *o, const char *k, const char *val, size_t len)
+{
+	if (!wants_fields(o))
+		return;
+	key(o, k);
+	if (!val)
+		fputs(is_json(o) ? "null" : "\"\"", o->f);
+	else if (is_json(o))
+		out_json_string(o->f, val, len);
+	else
+		pairs_string(o->f, val, len);
+}
+
+void out_str(struct out *o, const char *k, const char *val)
+{
+	out_strn(o, k, val, val ? strlen(val) : 0);
+}
+
+void out_int(struct out *o, const char *k, int64_t val)
+{
+	if (!wants_fields(o))
+		return;
+	key(o, k);
+	fprintf(o->f, is_json(o) ? "%lld" : "\"%lld\"", (long long)val);
+}
+
+void out_uint(struct out *o, const char *k, uint64_t val)
+{
+	if (!wants_fields(o))
+		return;
+	key(o, k);
+	fprintf(o->f, is_json(o) ? "%llu" : "\"%llu\"", (unsigned long long)val);
+}
+
+void out_bool(struct out *o, const char *k, bool val)
+{
+	if (!wants_fields(o))
+		return;
+	key(o, k);
+	if (is_json(o))
+		fputs(val ? "true" : "false", o->f);
+	else
+		fputs(val ? "\"yes\"" : "\"no\"", o->f);
+}
+
+void out_null(struct out *o, const char *k)
+{
+	out_str(o, k, NULL);
+}
+
+void out_human(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->mode != OUT_HUMAN)
+		return;
+	va_start(ap, fmt);
+	vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	note_error(o);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make lint: cppcheck and clang-tidy on the C sources, shellcheck on the shell
+# scripts and bash completions. Any finding fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+src=(lib/*.c cmd/*.c)
+read -ra pkgflags <<<"$(pkg-config --cflags blkid libcap)"
+cflags=(-std=gnu11 -D_GNU_SOURCE "${pkgflags[@]}")
+status=0
+
+echo "lint: cppcheck"
+cppcheck --quiet --error-exitcode=1 --inline-suppr \
+    --enable=warning,portability,performance \
+    --suppress=missingIncludeSystem --std=c11 -D__linux__ -D__x86_64__ \
+    "${src[@]}" || status=1
+
+echo "lint: clang-tidy"
+checks='clang-analyzer-*,bugprone-*,-bugprone-easily-swappable-parameters,'
+checks+='-bugprone-reserved-identifier,-bugprone-narrowing-conversions,'
+checks+='-bugprone-assignment-in-if-condition,'
+checks+='-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,'
+checks+='-clang-analyzer-security.insecureAPI.strcpy,-bugprone-implicit-widening-of-multiplication-result'
+for f in "${src[@]}"; do
+    clang-tidy --quiet --checks="$checks" --warnings-as-errors='*' "$f" -- "${cflags[@]}" \
+        2>/dev/null || status=1
+done
+
+echo "lint: shellcheck"
+shopt -s nullglob
+scripts=(scripts/*.sh .ci/run tests/run-checks tests/bench/*.sh tests/vm/check-v[m] tests/vm/*.sh
+    tests/vm/scenarios/*.sh completions/bash/*)
+shellcheck -S warning -x "${scripts[@]}" || status=1
+shellcheck -S warning -s bash -e SC2034,SC2154,SC1091,SC2030,SC2031,SC2164 tests/*.bash tests/*.bats || status=1
+
+[ $status -eq 0 ] && echo "lint: clean"
+exit $status
