@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Checks of a FAT filesystem read straight from the disk bytes, for the VM
 # scenarios (in the guest) and check-vm (on the host, after the VM).  bash;
 # needs od, dd and fsck.fat (dosfstools).  x86 only: od reads little-endian.

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Helpers for the VM scenarios.  POSIX sh: the early-boot scenarios run it
 # under busybox sh, the tool scenarios under bash.
 #

@@ -76,6 +76,9 @@ has_tool mountwatch && expect_unavailable mountwatch fanotify
 
 for f in "$vm"/scenarios/*.sh; do
     tool=${f##*/}
+    case $tool in
+        *.early.sh) continue ;; # run by /init, before the chroot
+    esac
     tool=${tool%.sh}
     if ! has_tool "$tool"; then
         skip "scenarios/$tool: no $tool in this wishbox yet"

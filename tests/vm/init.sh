@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the check-vm initramfs: set up the early-boot environment, run the
 # early-boot scenarios with busybox sh and the static wishbox only, then the
 # tool scenarios in a chroot of the host's root (exported read-only over 9p),
@@ -54,11 +55,11 @@ rc=0
 
 # 1. Early boot: busybox sh and wishbox.static, nothing else.
 echo "init: early-boot scenarios (busybox sh + wishbox.static)"
-for f in /vm/early/*.sh; do
+for f in /vm/scenarios/*.early.sh; do
     t=${f##*/}
-    t=${t%.sh}
+    t=${t%.early.sh}
     if [ ! -L "$WISHBOX_BIN/$t" ]; then
-        echo "skip - early/$t: no $t in this wishbox yet"
+        echo "skip - scenarios/$t.early.sh: no $t in this wishbox yet"
         echo skip >>/results/tally
         continue
     fi
@@ -67,7 +68,7 @@ for f in /vm/early/*.sh; do
     if [ "$st" -ne 0 ]; then
         # 1: a check failed and said so; anything else: the script died.
         if [ "$st" -ne 1 ]; then
-            echo "not ok - early/$t.sh ended with status $st"
+            echo "not ok - scenarios/$t.early.sh ended with status $st"
             echo fail >>/results/tally
         fi
         rc=1
@@ -88,7 +89,7 @@ cp -a /wishbox/bin /host/tmp/wishbox/bin
 
 echo "init: tool scenarios (chroot into the host's root over 9p)"
 chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
-    LANG=C.UTF-8 /bin/bash /tmp/vm/guest-run || rc=1
+    LANG=C.UTF-8 /bin/bash /tmp/vm/guest-run.sh || rc=1
 
 umount /host/tmp/results /host/run /host/tmp /host/dev \
     /host/sys/fs/cgroup /host/sys /host/proc 2>/dev/null
