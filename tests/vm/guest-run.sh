@@ -99,7 +99,7 @@ done
 if [ "$run_bats" = 1 ]; then
     if [ -n "$top" ] && [ -d "$top/tests" ] && command -v bats >/dev/null; then
         echo "guest: bats $top/tests on $kernel"
-        if (cd "$top" && WISHBOX_BUILD=$WISHBOX_BIN timeout 600 bats tests); then
+        if (cd "$top" && TERM=dumb WISHBOX_BUILD=$WISHBOX_BIN timeout 600 bats --tap tests); then
             ok "bats suites on $kernel"
         else
             not_ok "bats suites on $kernel"
