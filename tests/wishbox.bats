@@ -131,3 +131,20 @@ load helpers
     assert_success
     assert_equal "$stderr" ""
 }
+
+@test "make install puts the binary, a link per tool, man pages and completions under DESTDIR" {
+    d="$BATS_TEST_TMPDIR/dest"
+    run make -s -C "$TOP" install BUILD="$B" DESTDIR="$d" PREFIX=/usr
+    assert_success
+    [ -x "$d/usr/bin/wishbox" ]
+    for t in $(tools); do
+        [ "$(readlink "$d/usr/bin/$t")" = wishbox ] || fail "no link for $t"
+        [ -f "$d/usr/share/man/man1/$t.1" ] || fail "no man page for $t"
+        [ -f "$d/usr/share/bash-completion/completions/$t" ] || fail "no bash completion for $t"
+        [ -f "$d/usr/share/zsh/site-functions/_$t" ] || fail "no zsh completion for $t"
+        [ -f "$d/usr/share/fish/vendor_completions.d/$t.fish" ] || fail "no fish completion for $t"
+    done
+    [ -f "$d/usr/share/man/man1/wishbox.1" ]
+    run "$d/usr/bin/wishbox" --list
+    assert_output "$(tools)"
+}
