@@ -23,12 +23,17 @@ j() {
     sed -n "$1p" <<<"$output" | jq -r "$2" 2>/dev/null
 }
 
-# watch_mount ARGS...: run mountwatch ARGS in the background, then mount a
-# tmpfs on $dir/a and unmount it again.
+# watch_mount ARGS...: run mountwatch -v ARGS in the background, then,
+# once it says "ready" on stderr (or after 5 s), mount a tmpfs on $dir/a
+# and unmount it again.
 watch_mount() {
-    "$mw" "$@" >"$vm_tmp/out" 2>"$vm_tmp/err" &
-    local p=$!
-    sleep 2
+    "$mw" -v "$@" >"$vm_tmp/out" 2>"$vm_tmp/err" &
+    local p=$! i=0
+    while ! grep -q ready "$vm_tmp/err" && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 0.5
     mount -t tmpfs -o size=1m vmwatch "$dir/a"
     sleep 1
     umount "$dir/a"
@@ -36,7 +41,7 @@ watch_mount() {
     status=$?
     output=$(cat "$vm_tmp/out")
     errors=$(cat "$vm_tmp/err")
-    last_cmd="mountwatch $* (mount -t tmpfs vmwatch $dir/a; umount)"
+    last_cmd="mountwatch -v $* (mount -t tmpfs vmwatch $dir/a; umount)"
 }
 
 # expect_attach_detach METHOD
