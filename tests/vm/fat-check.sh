@@ -1,19 +1,31 @@
 # shellcheck shell=bash
 # Checks of a FAT filesystem read straight from the disk bytes, for the VM
 # scenarios (in the guest) and check-vm (on the host, after the VM).  bash;
-# needs od, dd and fsck.fat (dosfstools).  x86 only: od reads little-endian.
+# needs od and fsck.fat (dosfstools).  Few processes: each one costs a lot
+# under emulation.
 
-# _fat_u IMG OFFSET SIZE: the unsigned little-endian integer at OFFSET.
-_fat_u() {
-    od -An -v -t "u$3" -j "$2" -N "$3" "$1" | tr -d ' \n'
+# _fat_bytes IMG OFFSET COUNT: set the array _fb to COUNT bytes (decimal).
+_fat_bytes() {
+    _fb=()
+    read -r -d '' -a _fb < <(od -An -v -tu1 -j "$2" -N "$3" "$1") || true
 }
 
-# _fat_label_at IMG OFFSET: the 11 label bytes at OFFSET, trailing blanks cut.
-_fat_label_at() {
-    local hex out='' b
-    hex=$(od -An -v -tx1 -j "$2" -N 11 "$1")
-    for b in $hex; do
-        out+=$(printf '%b' "\\x$b")
+# _fat_le OFFSET SIZE: the little-endian integer at OFFSET in _fb.
+_fat_le() {
+    local i v=0
+    for ((i = $2 - 1; i >= 0; i--)); do
+        v=$((v * 256 + ${_fb[$1 + i]:-0}))
+    done
+    echo "$v"
+}
+
+# _fat_str OFFSET: the 11 label bytes at OFFSET in _fb, trailing blanks cut.
+_fat_str() {
+    local i c out=''
+    for ((i = $1; i < $1 + 11; i++)); do
+        printf -v c '%03o' "${_fb[i]:-32}"
+        printf -v c '%b' "\\$c"
+        out+=$c
     done
     printf '%s\n' "${out%"${out##*[! ]}"}"
 }
@@ -23,29 +35,33 @@ _fat_indent() {
 }
 
 # fat_geometry IMG: set fat_bps fat_spc fat_rsvd fat_nfats fat_rootents
-# fat_fatsz fat_bits fat_rootclus fat_bkboot fat_data (first data sector).
+# fat_fatsz fat_bits fat_rootclus fat_bkboot fat_data (first data sector),
+# and fat_boot_label.
 fat_geometry() {
     local img=$1 fatsz16
-    fat_bps=$(_fat_u "$img" 11 2)
-    fat_spc=$(_fat_u "$img" 13 1)
-    fat_rsvd=$(_fat_u "$img" 14 2)
-    fat_nfats=$(_fat_u "$img" 16 1)
-    fat_rootents=$(_fat_u "$img" 17 2)
-    fatsz16=$(_fat_u "$img" 22 2)
+    _fat_bytes "$img" 0 90
+    fat_bps=$(_fat_le 11 2)
+    fat_spc=$(_fat_le 13 1)
+    fat_rsvd=$(_fat_le 14 2)
+    fat_nfats=$(_fat_le 16 1)
+    fat_rootents=$(_fat_le 17 2)
+    fatsz16=$(_fat_le 22 2)
     case $fat_bps in
         512|1024|2048|4096) ;;
         *) echo "# $img: no FAT boot sector (bytes per sector '$fat_bps')"; return 1 ;;
     esac
     if [ "$fatsz16" -eq 0 ]; then
         fat_bits=32
-        fat_fatsz=$(_fat_u "$img" 36 4)
-        fat_rootclus=$(_fat_u "$img" 44 4)
-        fat_bkboot=$(_fat_u "$img" 50 2)
+        fat_fatsz=$(_fat_le 36 4)
+        fat_rootclus=$(_fat_le 44 4)
+        fat_bkboot=$(_fat_le 50 2)
+        fat_boot_label=$(_fat_str 71)
     else
         fat_bits=16 # or 12: the same layout for what is read here
         fat_fatsz=$fatsz16
         fat_rootclus=0
         fat_bkboot=0
+        fat_boot_label=$(_fat_str 43)
     fi
     fat_data=$((fat_rsvd + fat_nfats * fat_fatsz +
         (fat_rootents * 32 + fat_bps - 1) / fat_bps))
@@ -53,7 +69,7 @@ fat_geometry() {
 
 # _fat_root_ranges IMG: print "OFFSET LENGTH" for each piece of the root dir.
 _fat_root_ranges() {
-    local img=$1 clus next n=0
+    local img=$1 clus n=0
     if [ "$fat_bits" -ne 32 ]; then
         echo "$(((fat_rsvd + fat_nfats * fat_fatsz) * fat_bps)) $((fat_rootents * 32))"
         return
@@ -61,13 +77,15 @@ _fat_root_ranges() {
     clus=$fat_rootclus
     while [ "$clus" -ge 2 ] && [ "$clus" -lt 268435448 ] && [ $n -lt 4096 ]; do
         echo "$(((fat_data + (clus - 2) * fat_spc) * fat_bps)) $((fat_spc * fat_bps))"
-        next=$(_fat_u "$img" $((fat_rsvd * fat_bps + clus * 4)) 4)
-        clus=$((next & 0x0FFFFFFF))
+        _fat_bytes "$img" $((fat_rsvd * fat_bps + clus * 4)) 4
+        clus=$(($(_fat_le 0 4) & 0x0FFFFFFF))
         n=$((n + 1))
     done
 }
 
 # fat_labels IMG: print "root=...", "boot=..." and, on FAT32, "backup=...".
+# root= is the root directory's volume entry: the first live entry with
+# ATTR_VOLUME that is not a long-name slot; empty when there is none.
 fat_labels() {
     local img=$1 off len n line found=''
     local -a e
@@ -76,23 +94,23 @@ fat_labels() {
         n=0
         while read -r line; do
             read -r -a e <<<"$line"
-            [ "${e[0]}" = 00 ] && { found=none; break; }
-            if [ "${e[0]}" != e5 ] && [ "${e[11]}" != 0f ] &&
-                [ $((0x${e[11]} & 0x08)) -ne 0 ]; then
-                found=$(_fat_label_at "$img" $((off + n * 32)))
+            [ "${e[0]}" = 0 ] && { found=none; break; }
+            if [ "${e[0]}" != 229 ] && [ "${e[11]}" != 15 ] &&
+                [ $((e[11] & 8)) -ne 0 ]; then
+                _fb=("${e[@]}")
+                found=$(_fat_str 0)
                 [ -n "$found" ] || found=' '
                 break
             fi
             n=$((n + 1))
-        done < <(od -An -v -tx1 -w32 -j "$off" -N "$len" "$img")
+        done < <(od -An -v -tu1 -w32 -j "$off" -N "$len" "$img")
     done < <(_fat_root_ranges "$img")
     [ "$found" = none ] && found=''
     echo "root=$found"
+    echo "boot=$fat_boot_label"
     if [ "$fat_bits" -eq 32 ]; then
-        echo "boot=$(_fat_label_at "$img" 71)"
-        echo "backup=$(_fat_label_at "$img" $((fat_bkboot * fat_bps + 71)))"
-    else
-        echo "boot=$(_fat_label_at "$img" 43)"
+        _fat_bytes "$img" $((fat_bkboot * fat_bps + 71)) 11
+        echo "backup=$(_fat_str 0)"
     fi
 }
 

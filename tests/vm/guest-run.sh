@@ -22,51 +22,53 @@ echo "guest: $kernel, tools: $(tr '\n' ' ' <"$vm/tools")"
 features=$RESULTS/features.json
 run "$WISHBOX_BIN/wishbox" features -J
 cp "$vm_tmp/out" "$features"
-if [ "$status" -eq 0 ] && jq -e 'has("kernel") and (.tools | type == "array")' \
-    "$features" >/dev/null 2>&1; then
+# One jq for all of it (each process costs under emulation): "tool TOOL
+# AUTO" per tool, then "method TOOL NAME yes|no REASON" per method.
+if [ "$status" -eq 0 ] && table=$(jq -r --arg k "$kernel" '
+    if (.kernel | type) != "string" or (.tools | type) != "array" then
+        error("not the features document") else . end |
+    "kernel \(.kernel == $k) \(.kernel)",
+    (.tools[] | "tool \(.tool) \(.auto // "(none)")"),
+    (.tools[] | .tool as $t | .methods[] |
+        "method \($t) \(.name) \(if .available then "yes" else "no" end) \(.reason // "")")
+    ' "$features" 2>"$vm_tmp/jq-err"); then
     ok "wishbox features -J prints one JSON document"
 else
     not_ok "wishbox features -J"
     show_run
+    sed 's/^/#   jq: /' "$vm_tmp/jq-err"
+    table=''
 fi
-if [ "$(jq -r .kernel "$features" 2>/dev/null)" = "$kernel" ]; then
+if grep -qx "kernel true $kernel" <<<"$table"; then
     ok "features -J: kernel is $kernel"
 else
-    not_ok "features -J: kernel is not $kernel"
+    not_ok "features -J: kernel is not $kernel: $(grep '^kernel' <<<"$table")"
 fi
 
-# Every tool in --list appears in features, and what auto takes is recorded.
-: >"$RESULTS/auto-methods"
+# Every tool in --list appears in features; what auto takes is recorded in
+# $RESULTS/auto ("TOOL METHOD") for the scenarios and check-vm.
+: >"$RESULTS/auto"
 while IFS= read -r tool; do
-    if ! jq -e --arg t "$tool" '.tools[] | select(.tool == $t)' \
-        "$features" >/dev/null 2>&1; then
+    auto=$(sed -n "s/^tool $tool //p" <<<"$table")
+    if [ -z "$auto" ]; then
         not_ok "features -J has no entry for $tool"
         continue
     fi
-    auto=$(jq -r --arg t "$tool" \
-        '.tools[] | select(.tool == $t) | .auto // "(none)"' "$features")
-    printf '%-12s auto=%s\n' "$tool" "$auto" | tee -a "$RESULTS/auto-methods"
-    jq -r --arg t "$tool" '.tools[] | select(.tool == $t) | .methods[] |
-        "    \(.name): \(if .available then "available" else "unavailable: \(.reason)" end)"' \
-        "$features"
+    echo "$tool $auto" >>"$RESULTS/auto"
+    printf '%-12s auto=%s\n' "$tool" "$auto"
+    sed -n "s/^method $tool \([^ ]*\) yes .*/    \1: available/p
+        s/^method $tool \([^ ]*\) no \(.*\)/    \1: unavailable: \2/p" <<<"$table"
 done <"$vm/tools"
-
-# features_method TOOL METHOD: print the method's entry as compact JSON.
-features_method() {
-    jq -c --arg t "$1" --arg m "$2" \
-        '.tools[] | select(.tool == $t) | .methods[] | select(.name == $m)' \
-        "$features" 2>/dev/null
-}
 
 # expect_unavailable TOOL METHOD: features marks it unavailable, with a reason.
 expect_unavailable() {
-    local entry
-    entry=$(features_method "$1" "$2")
-    if [ -n "$entry" ] && jq -e '.available == false and
-        (.reason | type == "string" and length > 0)' <<<"$entry" >/dev/null; then
-        ok "features: $1 $2 unavailable on $kernel: $(jq -r .reason <<<"$entry")"
+    local line reason
+    line=$(grep "^method $1 $2 " <<<"$table")
+    reason=${line#method "$1" "$2" no }
+    if [ -n "$line" ] && [ "$reason" != "$line" ] && [ -n "$reason" ]; then
+        ok "features: $1 $2 unavailable on $kernel: $reason"
     else
-        not_ok "features: $1 $2 should be unavailable with a reason on $kernel, got: ${entry:-nothing}"
+        not_ok "features: $1 $2 should be unavailable with a reason on $kernel, got: ${line:-nothing}"
     fi
 }
 has_tool pidwait && expect_unavailable pidwait pidfd-info
@@ -85,8 +87,10 @@ for f in "$vm"/scenarios/*.sh; do
         continue
     fi
     echo "guest: scenarios/$tool.sh"
+    t0=$SECONDS
     timeout -k 5 300 bash "$f"
     st=$?
+    echo "guest: scenarios/$tool.sh: exit $st, $((SECONDS - t0)) s"
     if [ "$st" -ne 0 ]; then
         # 1: a check failed and said so; anything else: the script died.
         [ "$st" -eq 1 ] || not_ok "scenarios/$tool.sh ended with status $st"

@@ -68,8 +68,10 @@ for f in /vm/scenarios/*.early.sh; do
         echo skip >>/results/tally
         continue
     fi
+    t0=$(cut -d. -f1 /proc/uptime)
     timeout 120 sh "$f"
     st=$?
+    echo "init: scenarios/$t.early.sh: exit $st, $(($(cut -d. -f1 /proc/uptime) - t0)) s"
     if [ "$st" -ne 0 ]; then
         # 1: a check failed and said so; anything else: the script died.
         if [ "$st" -ne 1 ]; then

@@ -39,13 +39,21 @@ check() {
     fi
 }
 
+# _slurp FILE: print FILE.  A shell loop, not cat: under emulation a fork
+# is cheap and an exec is not.
+_slurp() {
+    while IFS= read -r _l || [ -n "$_l" ]; do
+        printf '%s\n' "$_l"
+    done <"$1"
+}
+
 # run COMMAND...: run it, keeping its status in $status, its stdout in
 # $vm_tmp/out (and $output), its stderr in $vm_tmp/err (and $errors).
 run() {
     "$@" >"$vm_tmp/out" 2>"$vm_tmp/err"
     status=$?
-    output=$(cat "$vm_tmp/out")
-    errors=$(cat "$vm_tmp/err")
+    output=$(_slurp "$vm_tmp/out")
+    errors=$(_slurp "$vm_tmp/err")
     last_cmd="$*"
 }
 
@@ -91,6 +99,41 @@ json_field() {
 # vm_config KEY: a value check-vm wrote into $VM_DIR/config.
 vm_config() {
     sed -n "s/^$1=//p" "$VM_DIR/config"
+}
+
+# vm_auto TOOL: the method `wishbox features -J` says auto takes for TOOL
+# (guest-run.sh records it in $RESULTS/auto).
+vm_auto() {
+    while read -r _t _m; do
+        [ "$_t" = "$1" ] && echo "$_m"
+    done <"$RESULTS/auto"
+}
+
+# json_load [N]: set J_KEY for every KEY of the JSON object on line N
+# (default 1) of the last run's stdout: strings as they are, other values
+# as JSON (null, true, 7).  J_ variables from before are unset first.  Fails
+# when the line is not a JSON object.  Needs jq (the chroot, not early boot).
+json_load() {
+    for _v in ${_json_vars-}; do
+        unset "$_v"
+    done
+    _json_vars=''
+    _n=0
+    _line=''
+    while IFS= read -r _l || [ -n "$_l" ]; do
+        _n=$((_n + 1))
+        if [ "$_n" -eq "${1:-1}" ]; then
+            _line=$_l
+            break
+        fi
+    done <"$vm_tmp/out"
+    _vars=$(printf '%s\n' "$_line" | jq -r '
+        if type != "object" then error("not an object") else . end |
+        [to_entries[] | select(.key | test("^[A-Za-z_][A-Za-z0-9_]*$"))] |
+        ("_json_vars=" + ([.[] | "J_" + .key] | join(" ") | @sh)),
+        (.[] | "J_\(.key)=\(.value | if type == "string" then . else tojson end | @sh)")
+        ' 2>/dev/null) || return 1
+    eval "$_vars"
 }
 
 # has_tool TOOL: this wishbox has TOOL (check-vm links every tool that

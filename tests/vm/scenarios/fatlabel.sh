@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # J_* are set by json_load (lib.sh)
 # fatlabel on a mounted vfat, on the 6.1 kernel (bash, in the guest's chroot
 # of the host root).  /dev/vda is a FAT32 disk check-vm made with mkfs.vfat.
 # 6.1's FAT driver has no FS_IOC_SETFSLABEL: a label on a mounted FAT is set
@@ -10,17 +11,11 @@
 . "$VM_DIR/fat-check.sh"
 fat_label=$(vm_config fat_label)
 fl=$WISHBOX_BIN/fatlabel
-features=$RESULTS/features.json
-auto=$(jq -r '.tools[] | select(.tool == "fatlabel") | .auto // empty' "$features")
+auto=$(vm_auto fatlabel)
 dev=/dev/vda
 mnt=$vm_tmp/fat
 mkdir -p "$mnt"
 echo "# fatlabel: features says auto takes '$auto' on $(uname -r)"
-
-# j FILTER: jq FILTER on the last run's JSON output.
-j() {
-    jq -r "$1" <<<"$output" 2>/dev/null
-}
 
 # mount_opts: the mount options of $mnt ("" when not mounted).
 mount_opts() {
@@ -30,8 +25,8 @@ mount_opts() {
 # expect_label LABEL WHAT: fatlabel -J on $dev reads LABEL.
 expect_label() {
     run "$fl" -J "$dev"
-    if [ "$status" -eq 0 ] && [ "$(j .label)" = "$1" ]; then
-        ok "fatlabel -J $dev reads '$1' $2 (method $(j .method), mounted $(j .mounted))"
+    if [ "$status" -eq 0 ] && json_load 1 && [ "$J_label" = "$1" ]; then
+        ok "fatlabel -J $dev reads '$1' $2 (method $J_method, mounted $J_mounted)"
     else
         not_ok "fatlabel -J $dev should read '$1' $2"
         show_run
@@ -66,8 +61,8 @@ check "$dev mounted read-write" grep -qE '(^|,)rw(,|$)' <<<"$(mount_opts)"
 
 # Reading a mounted FAT's label.
 run "$fl" -J "$dev"
-if [ "$status" -eq 0 ] && [ "$(j .label)" = "$fat_label" ] && [ "$(j .mounted)" = true ] &&
-    [ "$(j .fat_bits)" = 32 ]; then
+if [ "$status" -eq 0 ] && json_load 1 &&
+    [ "$J_label:$J_mounted:$J_fat_bits" = "$fat_label:true:32" ]; then
     ok "fatlabel -J on the mounted FAT: $output"
 else
     not_ok "fatlabel -J on the mounted FAT: label $fat_label, mounted true, fat_bits 32"
@@ -84,7 +79,7 @@ expect_label "$fat_label" "after the refused ioctl"
 
 # auto on a mounted FAT: must take remount.
 run "$fl" -J -v "$dev" VMAUTO61
-if [ "$status" -eq 0 ] && { [ -z "$output" ] || [ "$(j .method)" = remount ]; }; then
+if [ "$status" -eq 0 ] && { [ -z "$output" ] || { json_load 1 && [ "$J_method" = remount ]; }; }; then
     ok "fatlabel (auto) sets a label on the mounted FAT${output:+: $output}"
     sed 's/^/#   stderr: /' "$vm_tmp/err"
 else
@@ -100,7 +95,7 @@ expect_label VM61LABEL "after remount set it"
 check "still mounted read-write after the label change ($(mount_opts))" \
     grep -qE '(^|,)rw(,|$)' <<<"$(mount_opts)"
 check "the mounted FAT still reads its file" \
-    [ "$(cat "$mnt/before.txt" 2>/dev/null)" = "written on 6.1" ]
+    [ "$(_slurp "$mnt/before.txt" 2>/dev/null)" = "written on 6.1" ]
 if echo "written after the label" >"$mnt/after.txt"; then
     ok "the mounted FAT still takes a new file"
 else
@@ -145,7 +140,7 @@ truncate -s 40M "$img"
 mkfs.vfat -F 32 -s 1 -n LOOPIMG "$img" >/dev/null
 mount -t vfat -o loop "$img" "$mnt"
 run "$fl" -J "$img"
-if [ "$status" -eq 0 ] && [ "$(j .mounted)" = true ] && [ "$(j .label)" = LOOPIMG ]; then
+if [ "$status" -eq 0 ] && json_load 1 && [ "$J_mounted:$J_label" = true:LOOPIMG ]; then
     ok "fatlabel -J on a loop-mounted image: mounted: $output"
 else
     not_ok "fatlabel -J on a loop-mounted image: mounted true, label LOOPIMG"

@@ -1,12 +1,12 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # J_* are set by json_load (lib.sh)
 # mountwatch on the 6.1 kernel (bash, in the guest's chroot of the host root).
 # 6.1 has no fanotify mount events (FAN_REPORT_MNT, 6.15): auto must take
 # mountinfo and see attach and detach; a forced fanotify must exit 5.
 # shellcheck source=tests/vm/lib.sh
 . "$VM_DIR/lib.sh"
 mw=$WISHBOX_BIN/mountwatch
-features=$RESULTS/features.json
-auto=$(jq -r '.tools[] | select(.tool == "mountwatch") | .auto // empty' "$features")
+auto=$(vm_auto mountwatch)
 dir=$vm_tmp/mw
 mkdir -p "$dir/a" "$dir/b"
 
@@ -17,11 +17,6 @@ run "$mw" --method fanotify --count 1 --timeout 5
 expect_unsupported "mountwatch --method fanotify on 6.1"
 run "$mw" -J --method fanotify --count 1 --timeout 5
 expect_unsupported "mountwatch -J --method fanotify on 6.1"
-
-# j N FILTER: jq FILTER on line N of the last run's output.
-j() {
-    sed -n "$1p" <<<"$output" | jq -r "$2" 2>/dev/null
-}
 
 # watch_mount ARGS...: run mountwatch -v ARGS in the background, then,
 # once it says "ready" on stderr (or after 5 s), mount a tmpfs on $dir/a
@@ -39,31 +34,30 @@ watch_mount() {
     umount "$dir/a"
     wait "$p"
     status=$?
-    output=$(cat "$vm_tmp/out")
-    errors=$(cat "$vm_tmp/err")
+    output=$(_slurp "$vm_tmp/out")
+    errors=$(_slurp "$vm_tmp/err")
     last_cmd="mountwatch -v $* (mount -t tmpfs vmwatch $dir/a; umount)"
 }
 
 # expect_attach_detach METHOD
 expect_attach_detach() {
     local m=$1
-    if [ "$status" -ne 0 ] || [ "$(wc -l <<<"$output")" -ne 2 ] ||
-        ! jq -e . <<<"$output" >/dev/null 2>&1; then
+    local -a lines
+    mapfile -t lines <<<"$output"
+    if [ "$status" -ne 0 ] || [ "${#lines[@]}" -ne 2 ]; then
         not_ok "mountwatch -J ($m): two JSON lines and exit 0"
         show_run
         return
     fi
-    if [ "$(j 1 .event)" = attach ] && [ "$(j 1 .target)" = "$dir/a" ] &&
-        [ "$(j 1 .fstype)" = tmpfs ] && [ "$(j 1 .source)" = vmwatch ] &&
-        [ "$(j 1 .method)" = "$m" ]; then
-        ok "mountwatch $m: attach of a tmpfs: $(sed -n 1p <<<"$output")"
+    if json_load 1 && [ "$J_event:$J_target:$J_fstype:$J_source:$J_method" = \
+        "attach:$dir/a:tmpfs:vmwatch:$m" ]; then
+        ok "mountwatch $m: attach of a tmpfs: ${lines[0]}"
     else
         not_ok "mountwatch $m: attach with target, fstype, source, method"
         show_run
     fi
-    if [ "$(j 2 .event)" = detach ] && [ "$(j 2 .target)" = "$dir/a" ] &&
-        [ "$(j 2 .method)" = "$m" ]; then
-        ok "mountwatch $m: detach names the target: $(sed -n 2p <<<"$output")"
+    if json_load 2 && [ "$J_event:$J_target:$J_method" = "detach:$dir/a:$m" ]; then
+        ok "mountwatch $m: detach names the target: ${lines[1]}"
     else
         not_ok "mountwatch $m: detach naming the target"
         show_run

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # J_* are set by json_load (lib.sh)
 # pidwait on the 6.1 kernel (bash, in the guest's chroot of the host root).
 # 6.1 has pidfd_open (5.3) but not PIDFD_GET_INFO (6.13) nor its exit info
 # (6.15): pidfd-info must be refused with exit 5; a non-child's exit status
@@ -7,8 +8,7 @@
 # shellcheck source=tests/vm/lib.sh
 . "$VM_DIR/lib.sh"
 pw=$WISHBOX_BIN/pidwait
-features=$RESULTS/features.json
-auto=$(jq -r '.tools[] | select(.tool == "pidwait") | .auto // empty' "$features")
+auto=$(vm_auto pidwait)
 
 # start_target CODE: start a process that is not pidwait's child (it is
 # ours) and exits with CODE once release_target is called; sets $target.
@@ -35,14 +35,9 @@ wait_on() {
     wait "$p"
     status=$?
     wait "$target" 2>/dev/null
-    output=$(cat "$vm_tmp/out")
-    errors=$(cat "$vm_tmp/err")
+    output=$(_slurp "$vm_tmp/out")
+    errors=$(_slurp "$vm_tmp/err")
     last_cmd="pidwait $* $target (target exits $code)"
-}
-
-# j FILTER: apply jq FILTER to the last run's only JSON line.
-j() {
-    jq -r "$1" <<<"$output" 2>/dev/null
 }
 
 # expect_event METHOD CODE: one valid JSON line for $target saying it exited
@@ -50,22 +45,21 @@ j() {
 # too (never a wrong one).
 expect_event() {
     local method=$1 code=$2 mode=${3-}
-    if [ "$status" -ne 0 ] || [ "$(wc -l <<<"$output")" -ne 1 ] ||
-        ! jq -e . <<<"$output" >/dev/null 2>&1; then
+    if [ "$status" -ne 0 ] || [ -z "$output" ] || [[ $output == *$'\n'* ]] ||
+        ! json_load 1; then
         not_ok "pidwait -J --method $method: one JSON line and exit 0"
         show_run
         return
     fi
-    if [ "$(j .pid)" != "$target" ] || [ "$(j .method)" != "$method" ]; then
+    if [ "$J_pid" != "$target" ] || [ "$J_method" != "$method" ]; then
         not_ok "pidwait -J: pid $target and method $method expected"
         show_run
         return
     fi
-    if [ "$(j .status_known)" = true ] && [ "$(j .exited)" = true ] &&
-        [ "$(j .code)" = "$code" ] && [ "$(j .signal)" = null ]; then
+    if [ "$J_status_known:$J_exited:$J_code:$J_signal" = "true:true:$code:null" ]; then
         ok "pidwait $method: non-child's exit code $code reported: $output"
-    elif [ "$mode" = unknown-ok ] && [ "$(j .status_known)" = false ] &&
-        [ "$(j .code)" = null ] && [ "$(j .signal)" = null ]; then
+    elif [ "$mode" = unknown-ok ] &&
+        [ "$J_status_known:$J_code:$J_signal" = false:null:null ]; then
         ok "pidwait $method: non-child's status reported unknown: $output"
     else
         not_ok "pidwait $method: expected exit code $code${mode:+ or unknown}"
@@ -102,12 +96,12 @@ sleep 2
 kill -KILL "$victim"
 wait "$p"
 status=$?
-output=$(cat "$vm_tmp/out")
-errors=$(cat "$vm_tmp/err")
+output=$(_slurp "$vm_tmp/out")
+errors=$(_slurp "$vm_tmp/err")
 last_cmd="pidwait -J --method netlink $victim (killed by SIGKILL)"
-if [ "$status" -eq 0 ] && [ "$(j .status_known)" = true ] &&
-    [ "$(j .exited)" = false ] && [ "$(j .code)" = null ] &&
-    { [ "$(j .signal)" = KILL ] || [ "$(j .signal)" = SIGKILL ]; }; then
+json_load 1
+if [ "$status" -eq 0 ] && [ "${J_status_known-}:${J_exited-}:${J_code-}" = true:false:null ] &&
+    { [ "${J_signal-}" = KILL ] || [ "${J_signal-}" = SIGKILL ]; }; then
     ok "pidwait netlink: non-child killed by SIGKILL: $output"
 else
     not_ok "pidwait netlink: non-child killed by SIGKILL"
