@@ -19,6 +19,9 @@
 #ifndef __NR_openat2
 #define __NR_openat2 437 /* 5.6 */
 #endif
+#ifndef __NR_clone3
+#define __NR_clone3 435 /* 5.3 */
+#endif
 #ifndef __NR_pidfd_getfd
 #define __NR_pidfd_getfd 438 /* 5.6 */
 #endif
@@ -38,6 +41,9 @@
 #endif
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD 0200 /* 6.9, O_EXCL */
+#endif
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC 0x50494446 /* 6.9: pidfs ("PIDF"); anon_inode before */
 #endif
 #ifndef PIDFD_GET_PID_NAMESPACE
 #define PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5) /* 6.11 */

@@ -8,7 +8,7 @@ packages=(
     libblkid-dev libcap-dev libcmocka-dev
     bats bats-support bats-assert jq scdoc
     clang libclang-rt-14-dev cppcheck clang-tidy shellcheck
-    util-linux mount procps coreutils perl strace
+    util-linux mount procps coreutils perl strace time
     dosfstools mtools e2fsprogs xfsprogs btrfs-progs
 )
 

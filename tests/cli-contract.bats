@@ -44,7 +44,9 @@ load helpers
         run --separate-stderr "$B/$t" --method no-such-method
         assert_equal "$status" 2
         assert_equal "$output" ""
-        assert_line --index 0 --partial "unknown method 'no-such-method' (choose from auto, "
+        # The message is on stderr (stdout stays empty).
+        [[ ${stderr_lines[0]} == *"unknown method 'no-such-method' (choose from auto, "* ]] ||
+            fail "$t: ${stderr_lines[0]}"
     done
 }
 

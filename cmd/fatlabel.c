@@ -1,0 +1,1182 @@
+/* fatlabel: read and change the label and volume ID of a FAT filesystem,
+ * mounted or not, and the labels of mounted ext4, xfs, btrfs and others.
+ * Wish list: "interface to query and modify the label of a mounted FAT
+ * volume" (Plumber's Wish List; bonus: other filesystems, and UUIDs). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/blk.h"
+#include "../lib/cli.h"
+#include "../lib/codepage.h"
+#include "../lib/devmount.h"
+#include "../lib/exitcodes.h"
+#include "../lib/fat.h"
+#include "../lib/method.h"
+#include "../lib/msg.h"
+#include "../lib/out.h"
+#include "../lib/parse.h"
+#include "../lib/linux-compat.h"
+
+static const char usage_text[] =
+	"Usage:\n"
+	" fatlabel [options] DEVICE|IMAGE|MOUNTPOINT [NEW-LABEL]\n"
+	" fatlabel -i [options] DEVICE|IMAGE|MOUNTPOINT [NEW-ID]\n"
+	"\n"
+	"Print or change the label or volume ID of a FAT filesystem, mounted or not,\n"
+	"on a device, an image file or a mount point; and the label of a mounted\n"
+	"ext4, xfs, btrfs or other filesystem whose kernel driver can change it.\n"
+	"A label is written to the root directory, the boot sector and the FAT32\n"
+	"backup boot sector; a mounted FAT is never written while read-write.\n"
+	"\n"
+	"Options:\n"
+	" -r, --reset               remove the label (with -i: a new random ID)\n"
+	" -i, --volume-id[=ID]      print the volume ID, or set it (1234-ABCD or\n"
+	"                             8 hex digits, also as NEW-ID)\n"
+	"     --new-volume-id       set a new random volume ID\n"
+	" -c, --codepage N          code page of FAT labels (default 850; built in:\n"
+	"                             437, 850, 852, 858, 866)\n"
+	" -J, --json                print the filesystem's label and ID as JSON\n"
+	"     --method NAME         auto (default), ioctl, remount or offline\n"
+	" -v, --verbose             say which method is used and why; warn when the\n"
+	"                             boot sector's label differs\n"
+	"\n"
+	" -h, --help                display this help\n"
+	" -V, --version             display version\n"
+	"\n"
+	"See fatlabel(1).\n";
+
+enum { OPT_METHOD = 256, OPT_NEW_ID };
+
+static const struct option longopts[] = {
+	{ "reset", no_argument, NULL, 'r' },
+	{ "volume-id", optional_argument, NULL, 'i' },
+	{ "new-volume-id", no_argument, NULL, OPT_NEW_ID },
+	{ "codepage", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+enum op { OP_GET_LABEL, OP_SET_LABEL, OP_RESET_LABEL, OP_GET_ID, OP_SET_ID };
+
+struct fatlabel_opts {
+	enum op op;
+	const char *target;
+	const char *new_label;  /* OP_SET_LABEL, UTF-8 as given */
+	uint32_t new_id;        /* OP_SET_ID */
+	bool random_id;         /* OP_SET_ID: new_id came from getrandom */
+	const struct codepage *cp;
+	bool json;
+	const char *method;
+};
+
+/* What the argument turned out to be. */
+struct target {
+	char dev[PATH_MAX];     /* what is read and written: a block device or the image */
+	const char *image;      /* the image file given, or NULL */
+	dev_t rdev;             /* of dev when it is a block device, else 0 */
+	bool is_block;
+	bool mounted;
+	struct devmount mnt;    /* when mounted */
+	char fstype[64];        /* "" while unknown */
+	bool is_fat;
+	uint8_t label[FAT_LABEL_LEN]; /* OP_SET_LABEL on FAT: encoded */
+};
+
+struct fatlabel {
+	struct fatlabel_opts o;
+	struct target t;
+};
+
+/* The answer, in every output mode. */
+struct result {
+	const char *method;
+	bool fat;
+	unsigned fat_bits;
+	bool has_label, has_boot_label, has_id;
+	char label[FSLABEL_MAX * 2];
+	char boot_label[64];
+	char volume_id[64];
+};
+
+/* The methods, best first; each is a probe and a run, further down. */
+static int ioctl_probe(const void *ctx, char *why, size_t len);
+static int ioctl_run(void *ctx);
+static int remount_probe(const void *ctx, char *why, size_t len);
+static int remount_run(void *ctx);
+static int offline_probe(const void *ctx, char *why, size_t len);
+static int offline_run(void *ctx);
+
+static const struct method fatlabel_method_list[] = {
+	{ "ioctl", "FS_IOC_GETFSLABEL/SETFSLABEL on the mounted filesystem (ext4, xfs, btrfs, ...)",
+	  ioctl_probe, ioctl_run },
+	{ "remount", "mounted FAT: remount read-only, edit the device, remount read-write",
+	  remount_probe, remount_run },
+	{ "offline", "the device or image itself: read any time, written only when unmounted",
+	  offline_probe, offline_run },
+};
+
+const struct method_set fatlabel_methods = METHOD_SET(fatlabel_method_list);
+
+static bool op_writes(enum op op)
+{
+	return op == OP_SET_LABEL || op == OP_RESET_LABEL || op == OP_SET_ID;
+}
+
+static bool fat_type(const char *fstype)
+{
+	return !strcmp(fstype, "vfat") || !strcmp(fstype, "msdos") || !strcmp(fstype, "fat");
+}
+
+/* Each filesystem's own tools, for what fatlabel will not do to it. */
+static const struct fs_tool {
+	const char *type;
+	const char *label_tool;
+	const char *uuid_tool;
+	unsigned label_max; /* bytes the kernel takes; 0: unknown */
+} fs_tools[] = {
+	{ "ext2", "e2label or tune2fs -L", "tune2fs -U", 16 },
+	{ "ext3", "e2label or tune2fs -L", "tune2fs -U", 16 },
+	{ "ext4", "e2label or tune2fs -L", "tune2fs -U", 16 },
+	{ "xfs", "xfs_admin -L", "xfs_admin -U", 12 },
+	{ "btrfs", "btrfs filesystem label", "btrfstune -u", 255 },
+	{ "f2fs", "f2fslabel", "f2fs's mkfs (no UUID tool)", 0 },
+	{ "exfat", "exfatlabel", "exfatlabel -i", 0 },
+	{ "ntfs", "ntfslabel", "ntfslabel --new-serial", 0 },
+	{ "ntfs3", "ntfslabel", "ntfslabel --new-serial", 0 },
+	{ "swap", "swaplabel -L", "swaplabel -U", 0 },
+};
+
+static const struct fs_tool *tool_for(const char *type)
+{
+	for (size_t i = 0; i < sizeof(fs_tools) / sizeof(fs_tools[0]); i++)
+		if (!strcmp(fs_tools[i].type, type))
+			return &fs_tools[i];
+	return NULL;
+}
+
+static const char *own_tool(const char *type, bool uuid)
+{
+	const struct fs_tool *t = tool_for(type);
+
+	if (!t)
+		return "the filesystem's own tools";
+	return uuid ? t->uuid_tool : t->label_tool;
+}
+
+/* --- device I/O for lib/fat --- */
+
+static int io_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	int fd = *(int *)arg;
+
+	while (len) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf = (char *)buf + n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int io_write(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	int fd = *(int *)arg;
+
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf = (const char *)buf + n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int io_sync(void *arg)
+{
+	return fsync(*(int *)arg) < 0 ? -errno : 0;
+}
+
+/* Opens the target's device or image. Writing to an unmounted block device
+ * takes it with O_EXCL (the kernel then refuses to mount it meanwhile, and
+ * it fails if anything holds it); an image is locked with flock. */
+static int dev_open(const struct target *t, bool write, bool excl, int *ret_fd,
+		    uint64_t *ret_size)
+{
+	int flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | (excl && t->is_block ? O_EXCL : 0);
+	int fd = open(t->dev, flags), err;
+	struct stat st;
+	uint64_t size;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0)
+			goto fail;
+	} else {
+		size = (uint64_t)st.st_size;
+		if (write && flock(fd, LOCK_EX | LOCK_NB) < 0)
+			goto fail;
+	}
+	*ret_fd = fd;
+	*ret_size = size;
+	return 0;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+/* --- finding out what the argument is --- */
+
+static int resolve(struct target *t, const char *arg)
+{
+	struct stat st;
+	int r;
+
+	if (stat(arg, &st) < 0)
+		return -errno;
+	if (S_ISBLK(st.st_mode)) {
+		snprintf(t->dev, sizeof(t->dev), "%s", arg);
+		t->is_block = true;
+		t->rdev = st.st_rdev;
+		r = devmount_of_dev(t->rdev, &t->mnt);
+		if (r < 0)
+			return r;
+		t->mounted = r > 0;
+	} else if (S_ISREG(st.st_mode)) {
+		struct loopdev loops[8];
+		int n = loopdevs_of_file(st.st_dev, st.st_ino, loops, 8);
+
+		t->image = arg;
+		snprintf(t->dev, sizeof(t->dev), "%s", arg);
+		if (n < 0)
+			n = 0; /* no sysfs: nothing can be seen attached */
+		for (int i = 0; i < n && i < 8 && !t->mounted; i++) {
+			r = devmount_of_dev(loops[i].rdev, &t->mnt);
+			if (r < 0)
+				return r;
+			if (r > 0) {
+				/* In use through the loop device: work there. */
+				t->mounted = true;
+				snprintf(t->dev, sizeof(t->dev), "%s", loops[i].path);
+				t->rdev = loops[i].rdev;
+				t->is_block = true;
+			}
+		}
+		/* Attached but not mounted: go through the loop device all the
+		 * same, so its page cache never holds stale sectors. */
+		for (int i = 0; i < n && i < 8 && !t->is_block; i++) {
+			if (loops[i].offset != 0 || access(loops[i].path, F_OK) < 0)
+				continue;
+			snprintf(t->dev, sizeof(t->dev), "%s", loops[i].path);
+			t->rdev = loops[i].rdev;
+			t->is_block = true;
+		}
+	} else if (S_ISDIR(st.st_mode)) {
+		struct stat dst;
+
+		r = devmount_of_path(arg, &t->mnt);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -ENOTDIR;
+		t->mounted = true;
+		snprintf(t->dev, sizeof(t->dev), "%s", t->mnt.source);
+		if (stat(t->mnt.source, &dst) == 0 && S_ISBLK(dst.st_mode)) {
+			t->is_block = true;
+			t->rdev = dst.st_rdev;
+		}
+	} else {
+		return -ENODEV;
+	}
+	if (t->mounted) {
+		snprintf(t->fstype, sizeof(t->fstype), "%s", t->mnt.fstype);
+		t->is_fat = fat_type(t->fstype);
+	}
+	return 0;
+}
+
+/* An unmounted target: FAT (our own check), or what libblkid finds. A
+ * target that is neither stays unknown, to be reported as not FAT. */
+static void detect(struct target *t)
+{
+	struct fat_vol v;
+	struct fat_io io = { .read = io_read };
+	struct blk_info bi;
+	int fd;
+
+	if (t->mounted)
+		return;
+	if (dev_open(t, false, false, &fd, &io.size) < 0)
+		return;
+	io.arg = &fd;
+	if (fat_open(&io, &v, NULL, 0) == 0) {
+		snprintf(t->fstype, sizeof(t->fstype), "vfat");
+		t->is_fat = true;
+	} else if (blk_probe_fd(fd, &bi) > 0) {
+		/* A FAT that only libblkid accepts is still FAT: fat_open will
+		 * say what is wrong with it when it is used. */
+		t->is_fat = fat_type(bi.type);
+		snprintf(t->fstype, sizeof(t->fstype), "%s", t->is_fat ? "vfat" : bi.type);
+	}
+	close(fd);
+}
+
+/* One line for a failure of lib/fat: its reason, with the system's error
+ * when there was one. */
+static void fat_failed(const struct target *t, int r, const char *why)
+{
+	if (r == -EINVAL && !t->is_fat)
+		msg_err("%s: %s; and no other filesystem found", t->dev, why);
+	else if (r == -EINVAL || r == -EUCLEAN || r == -ENOSPC || r == -ENOTSUP || r == -ESTALE)
+		msg_err("%s: %s", t->dev, why);
+	else
+		msg_errno(r, "%s: %s", t->dev, why);
+}
+
+/* --- reading --- */
+
+static void uuid_text(const uint8_t *u, unsigned len, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < len && used + 3 < outlen; i++) {
+		bool dash = len == 16 && (i == 4 || i == 6 || i == 8 || i == 10);
+
+		used += (size_t)snprintf(out + used, outlen - used, "%s%02x", dash ? "-" : "",
+					 u[i]);
+	}
+}
+
+/* Label and ID of a FAT through lib/fat. why gets the reason on failure. */
+static int read_fat(const struct fatlabel *fl, int fd, uint64_t size, struct result *res,
+		    char *why, size_t len)
+{
+	struct fat_io io = { .read = io_read, .arg = &fd, .size = size };
+	struct fat_vol v;
+	struct fat_root root;
+	uint8_t bytes[FAT_LABEL_LEN];
+	size_t n;
+	int r;
+
+	r = fat_open(&io, &v, why, len);
+	if (r < 0)
+		return r;
+	r = fat_scan_root(&v, &root, why, len);
+	if (r < 0)
+		return r;
+	res->fat = true;
+	res->fat_bits = v.bits;
+	res->has_label = root.has_label && fat_label_bytes(root.label, bytes, &n);
+	if (res->has_label)
+		fat_label_text(fl->o.cp, bytes, n, res->label, sizeof(res->label));
+	res->has_boot_label = v.has_boot_label && fat_label_bytes(v.boot_label, bytes, &n);
+	if (res->has_boot_label)
+		fat_label_text(fl->o.cp, bytes, n, res->boot_label, sizeof(res->boot_label));
+	res->has_id = v.has_serial;
+	if (v.has_serial)
+		fat_serial_text(v.serial, res->volume_id);
+	if (v.bits_by_layout)
+		msg_info("%s: FAT32 layout with only %u clusters (the specification says FAT%u "
+			 "below 65525): read as FAT32, as Linux does",
+			 fl->t.dev, v.clusters, v.clusters < 4085 ? 12 : 16);
+	return 0;
+}
+
+/* The device read directly: FAT by lib/fat, anything else by libblkid. */
+static int read_device(const struct fatlabel *fl, struct result *res)
+{
+	char why[FAT_WHY_MAX];
+	struct blk_info bi;
+	uint64_t size;
+	int fd, r;
+
+	r = dev_open(&fl->t, false, false, &fd, &size);
+	if (r < 0) {
+		msg_errno(r, "cannot open %s", fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	if (fl->t.is_fat || !fl->t.fstype[0]) {
+		r = read_fat(fl, fd, size, res, why, sizeof(why));
+		close(fd);
+		if (r < 0) {
+			fat_failed(&fl->t, r, why);
+			return EXIT_RUNTIME;
+		}
+		return EXIT_OK;
+	}
+	r = blk_probe_fd(fd, &bi);
+	close(fd);
+	if (r <= 0) {
+		msg_err("%s: cannot read the %s label with libblkid", fl->t.dev, fl->t.fstype);
+		return EXIT_RUNTIME;
+	}
+	res->has_label = bi.has_label;
+	snprintf(res->label, sizeof(res->label), "%s", bi.label);
+	res->has_id = bi.has_uuid;
+	snprintf(res->volume_id, sizeof(res->volume_id), "%s", bi.uuid);
+	return EXIT_OK;
+}
+
+/* The mount point, opened, and checked to be the target's mount and not
+ * one stacked on top of it since: -1 with errno (EXDEV for that). */
+static int open_mountpoint(const struct target *t)
+{
+	int fd = open(t->mnt.mountpoint, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct statx stx;
+	bool same;
+
+	if (fd < 0)
+		return -1;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if (stx.stx_mask & STATX_MNT_ID)
+		same = stx.stx_mnt_id == t->mnt.mount_id;
+	else /* before 5.8 */
+		same = makedev(stx.stx_dev_major, stx.stx_dev_minor) == t->mnt.dev;
+	if (!same) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	return fd;
+}
+
+/* "cannot open M" with the reason, EXDEV told in words. */
+static void mountpoint_failed(const struct target *t, int err)
+{
+	if (err == -EXDEV)
+		msg_err("%s: its mount at %s is covered by another mount", t->dev,
+			t->mnt.mountpoint);
+	else
+		msg_errno(err, "cannot open %s", t->mnt.mountpoint);
+}
+
+/* Through the mounted filesystem's ioctls; the UUID from FS_IOC_GETFSUUID,
+ * or libblkid on the device when the filesystem does not give it. */
+static int read_ioctl(const struct fatlabel *fl, struct result *res)
+{
+	char label[FSLABEL_MAX] = "";
+	struct wb_fsuuid2 u = { .len = 16 };
+	int fd = open_mountpoint(&fl->t);
+
+	if (fd < 0) {
+		mountpoint_failed(&fl->t, -errno);
+		return EXIT_RUNTIME;
+	}
+	if (ioctl(fd, FS_IOC_GETFSLABEL, label) < 0) {
+		msg_errno(-errno, "FS_IOC_GETFSLABEL on %s", fl->t.mnt.mountpoint);
+		close(fd);
+		return EXIT_RUNTIME;
+	}
+	label[FSLABEL_MAX - 1] = '\0';
+	res->has_label = label[0] != '\0';
+	snprintf(res->label, sizeof(res->label), "%s", label);
+	if (ioctl(fd, FS_IOC_GETFSUUID, &u) == 0 && u.len > 0 && u.len <= 16) {
+		/* FAT gives its serial's 4 bytes, little-endian. */
+		uint32_t serial = (uint32_t)u.uuid[0] | (uint32_t)u.uuid[1] << 8 |
+				  (uint32_t)u.uuid[2] << 16 | (uint32_t)u.uuid[3] << 24;
+
+		res->has_id = true;
+		if (fl->t.is_fat && u.len == 4)
+			fat_serial_text(serial, res->volume_id);
+		else
+			uuid_text(u.uuid, u.len, res->volume_id, sizeof(res->volume_id));
+	}
+	close(fd);
+	/* The rest from the device, where it can be read. */
+	if (fl->t.is_block) {
+		struct result dev = { 0 };
+		char why[FAT_WHY_MAX];
+		struct blk_info bi;
+		uint64_t size;
+		int dfd;
+
+		if (dev_open(&fl->t, false, false, &dfd, &size) < 0)
+			return EXIT_OK;
+		if (fl->t.is_fat && read_fat(fl, dfd, size, &dev, why, sizeof(why)) == 0) {
+			res->fat = true;
+			res->fat_bits = dev.fat_bits;
+			res->has_boot_label = dev.has_boot_label;
+			memcpy(res->boot_label, dev.boot_label, sizeof(res->boot_label));
+			if (!res->has_id && dev.has_id) {
+				res->has_id = true;
+				memcpy(res->volume_id, dev.volume_id, sizeof(res->volume_id));
+			}
+		} else if (!res->has_id && blk_probe_fd(dfd, &bi) > 0 && bi.has_uuid) {
+			res->has_id = true;
+			snprintf(res->volume_id, sizeof(res->volume_id), "%s", bi.uuid);
+		}
+		close(dfd);
+	}
+	return EXIT_OK;
+}
+
+/* --- output --- */
+
+static int emit(const struct fatlabel *fl, const struct result *res)
+{
+	const struct target *t = &fl->t;
+	struct out o;
+
+	if (msg_verbose() && res->fat &&
+	    (res->has_boot_label != res->has_label ||
+	     (res->has_label && strcmp(res->label, res->boot_label) != 0))) {
+		char boot[80] = "no label", root[FSLABEL_MAX * 2 + 4] = "has no label entry";
+
+		if (res->has_boot_label)
+			snprintf(boot, sizeof(boot), "'%s'", res->boot_label);
+		if (res->has_label)
+			snprintf(root, sizeof(root), "'%s'", res->label);
+		msg_warn("%s: the boot sector says %s, the root directory %s; the root "
+			 "directory's is the label",
+			 t->dev, boot, root);
+	}
+	if (!fl->o.json) {
+		if (fl->o.op == OP_GET_LABEL)
+			printf("%s\n", res->has_label ? res->label : "");
+		else if (fl->o.op == OP_GET_ID)
+			printf("%s\n", res->has_id ? res->volume_id : "");
+		return EXIT_OK;
+	}
+	out_init(&o, stdout, OUT_JSON);
+	out_begin(&o);
+	out_str(&o, "device", t->dev);
+	out_str(&o, "image", t->image);
+	out_str(&o, "mountpoint", t->mounted ? t->mnt.mountpoint : NULL);
+	out_str(&o, "fstype", res->fat ? "vfat" : t->fstype[0] ? t->fstype : NULL);
+	if (res->fat)
+		out_uint(&o, "fat_bits", res->fat_bits);
+	else
+		out_null(&o, "fat_bits");
+	out_str(&o, "label", res->has_label ? res->label : NULL);
+	out_str(&o, "boot_label", res->has_boot_label ? res->boot_label : NULL);
+	out_str(&o, "volume_id", res->has_id ? res->volume_id : NULL);
+	out_str(&o, "method", res->method);
+	out_bool(&o, "mounted", t->mounted);
+	out_end(&o);
+	return EXIT_OK;
+}
+
+/* --- writing a FAT --- */
+
+static void tell_write(const struct fatlabel *fl, const struct fat_write_report *rep)
+{
+	if (rep->root_extended)
+		msg_info("%s: the root directory was full: added a cluster to it", fl->t.dev);
+	else if (rep->entry_created)
+		msg_info("%s: created the label entry in the root directory", fl->t.dev);
+	if (rep->backup_skipped)
+		msg_warn("%s: the backup boot sector does not match the boot sector; left as it "
+			 "was (fsck.fat can repair it)",
+			 fl->t.dev);
+	if (fl->o.op == OP_SET_ID && fl->t.mounted)
+		msg_warn("%s: the kernel reports the old volume ID until it is mounted again",
+			 fl->t.dev);
+}
+
+/* Writes the label, its removal, or the serial on the open device. */
+static int write_fat(const struct fatlabel *fl, int fd, uint64_t size, unsigned flags)
+{
+	struct fat_io io = { io_read, io_write, io_sync, (void *)&fd, size };
+	struct fat_write_report rep;
+	char why[FAT_WHY_MAX];
+	struct fat_vol v;
+	int r;
+
+	r = fat_open(&io, &v, why, sizeof(why));
+	if (r >= 0) {
+		if (fl->o.op == OP_SET_ID)
+			r = fat_set_serial(&v, fl->o.new_id, &rep, why, sizeof(why));
+		else
+			r = fat_set_label(&v, fl->o.op == OP_SET_LABEL ? fl->t.label : NULL,
+					  time(NULL), flags, &rep, why, sizeof(why));
+	}
+	if (r < 0) {
+		fat_failed(&fl->t, r, why);
+		return EXIT_RUNTIME;
+	}
+	tell_write(fl, &rep);
+	return EXIT_OK;
+}
+
+/* After a write: what is there now (-J), read back from where it went. */
+static int after_write(const struct fatlabel *fl, const char *method, bool ioctl_path)
+{
+	struct result res = { .method = method };
+	int rc;
+
+	if (!fl->o.json)
+		return EXIT_OK;
+	rc = ioctl_path ? read_ioctl(fl, &res) : read_device(fl, &res);
+	return rc == EXIT_OK ? emit(fl, &res) : rc;
+}
+
+/* --- method ioctl: FS_IOC_GETFSLABEL / FS_IOC_SETFSLABEL --- */
+
+/* FS_IOC_GETFSLABEL on the mount at path: 0 or -errno. */
+static int try_getfslabel(const char *path)
+{
+	char label[FSLABEL_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* On this system in general: tried on /, and on a mounted FAT if there is
+ * one, which tells whether this kernel's FAT driver has it. */
+static int ioctl_probe_system(char *why, size_t len)
+{
+	struct devmount root, fat;
+	char fatwhy[PATH_MAX + 128] = "no FAT is mounted to try it on";
+	int r = devmount_of_path("/", &root), rf;
+
+	if (r <= 0) {
+		snprintf(why, len, "cannot find the mount of /");
+		return r < 0 ? r : -ENOENT;
+	}
+	if (devmount_of_type("vfat", &fat) > 0 || devmount_of_type("msdos", &fat) > 0) {
+		rf = try_getfslabel(fat.mountpoint);
+		if (snprintf(fatwhy, sizeof(fatwhy), "on %s at %s: %s", fat.fstype, fat.mountpoint,
+			     rf == 0 ? "works" : strerror(-rf)) >= (int)sizeof(fatwhy))
+			snprintf(fatwhy, sizeof(fatwhy), "on %s: %s", fat.fstype,
+				 rf == 0 ? "works" : strerror(-rf));
+	}
+	r = try_getfslabel("/");
+	snprintf(why, len, "FS_IOC_GETFSLABEL on / (%s): %s; %s", root.fstype,
+		 r == 0 ? "works" : strerror(-r), fatwhy);
+	return r;
+}
+
+static int ioctl_probe(const void *ctx, char *why, size_t len)
+{
+	const struct fatlabel *fl = ctx;
+	char label[FSLABEL_MAX];
+	const char *where;
+	int fd, r;
+
+	if (!fl)
+		return ioctl_probe_system(why, len);
+	if (!fl->t.mounted) {
+		snprintf(why, len, "%s is not mounted: the label ioctls need a mounted filesystem",
+			 fl->t.dev);
+		return -ENOENT;
+	}
+	if (fl->o.op == OP_SET_ID) {
+		if (fl->t.is_fat)
+			snprintf(why, len, "no ioctl sets a FAT volume ID");
+		else
+			snprintf(why, len, "no generic ioctl sets a filesystem UUID (%s: %s)",
+				 fl->t.fstype, own_tool(fl->t.fstype, true));
+		return -EOPNOTSUPP;
+	}
+	where = fl->t.mnt.mountpoint;
+	fd = open_mountpoint(&fl->t);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EXDEV)
+			snprintf(why, len, "the mount at %s is covered by another mount", where);
+		else
+			snprintf(why, len, "cannot open %s: %s", where, strerror(-r));
+		return r;
+	}
+	r = ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
+	close(fd);
+	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EINVAL) {
+		snprintf(why, len, "%s on %s has no FS_IOC_GETFSLABEL%s", fl->t.fstype, where,
+			 fl->t.is_fat ? " (the FAT driver lacks it, as of 6.18)" : "");
+		return -EOPNOTSUPP;
+	}
+	if (r < 0) {
+		snprintf(why, len, "FS_IOC_GETFSLABEL on %s: %s", where, strerror(-r));
+		return r;
+	}
+	snprintf(why, len, "FS_IOC_GETFSLABEL works on %s (%s)", where, fl->t.fstype);
+	return 0;
+}
+
+static int ioctl_run(void *ctx)
+{
+	const struct fatlabel *fl = ctx;
+	struct result res = { .method = "ioctl" };
+	char label[FSLABEL_MAX];
+	int fd, rc;
+
+	if (!op_writes(fl->o.op)) {
+		rc = read_ioctl(fl, &res);
+		return rc == EXIT_OK ? emit(fl, &res) : rc;
+	}
+	memset(label, 0, sizeof(label));
+	if (fl->o.op == OP_SET_LABEL)
+		snprintf(label, sizeof(label), "%s", fl->o.new_label);
+	fd = open_mountpoint(&fl->t);
+	if (fd < 0) {
+		mountpoint_failed(&fl->t, -errno);
+		return EXIT_RUNTIME;
+	}
+	if (ioctl(fd, FS_IOC_SETFSLABEL, label) < 0) {
+		int err = -errno;
+
+		close(fd);
+		if (err == -ENOTTY || err == -EOPNOTSUPP) {
+			msg_err("%s on %s cannot change its label while mounted (%s): use %s",
+				fl->t.fstype, fl->t.mnt.mountpoint, strerror(-err),
+				own_tool(fl->t.fstype, false));
+			return EXIT_UNSUPPORTED;
+		}
+		msg_errno(err, "cannot set the label of %s (%s)", fl->t.mnt.mountpoint,
+			  fl->t.fstype);
+		return EXIT_RUNTIME;
+	}
+	close(fd);
+	return after_write(fl, "ioctl", true);
+}
+
+/* --- method remount: read-only, edit the device, read-write again --- */
+
+/* A filesystem context for the target's superblock (for /, with t NULL),
+ * through the checked mount point: -1 with errno. */
+static int pick_sb(const struct target *t)
+{
+	int mfd, fd, err;
+
+	if (!t)
+		return fspick(AT_FDCWD, "/", FSPICK_CLOEXEC | FSPICK_NO_AUTOMOUNT);
+	mfd = open_mountpoint(t);
+	if (mfd < 0)
+		return -1;
+	fd = fspick(mfd, "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
+	err = errno;
+	close(mfd);
+	errno = err;
+	return fd;
+}
+
+static int remount_probe(const void *ctx, char *why, size_t len)
+{
+	const struct fatlabel *fl = ctx;
+	const char *where = fl ? fl->t.mnt.mountpoint : "/";
+	int fd;
+
+	if (fl && !op_writes(fl->o.op)) {
+		snprintf(why, len, "reading needs no remount (method offline reads the device)");
+		return -EOPNOTSUPP;
+	}
+	if (fl && !fl->t.mounted) {
+		snprintf(why, len, "%s is not mounted (method offline edits it directly)",
+			 fl->t.dev);
+		return -ENOENT;
+	}
+	if (fl && !fl->t.is_fat) {
+		snprintf(why, len,
+			 "%s on %s is not FAT: remounting to edit the device is for FAT only",
+			 fl->t.fstype, fl->t.dev);
+		return -EOPNOTSUPP;
+	}
+	if (fl && !fl->t.is_block) {
+		snprintf(why, len, "%s is mounted from %s, not from a block device", where,
+			 fl->t.dev);
+		return -ENODEV;
+	}
+	if (fl && fl->t.mnt.sb_ro) {
+		snprintf(why, len, "%s is mounted read-only: the device is edited as it is",
+			 where);
+		return 0;
+	}
+	/* fspick changes nothing until fsconfig: a harmless try. */
+	fd = pick_sb(fl ? &fl->t : NULL);
+	if (fd < 0) {
+		int err = -errno;
+
+		if (err == -ENOSYS)
+			snprintf(why, len, "fspick: not in this kernel (5.2+)");
+		else if (err == -EPERM)
+			snprintf(why, len, "remounting needs CAP_SYS_ADMIN");
+		else if (err == -EXDEV)
+			snprintf(why, len, "the mount at %s is covered by another mount", where);
+		else
+			snprintf(why, len, "fspick %s: %s", where, strerror(-err));
+		return err;
+	}
+	close(fd);
+	snprintf(why, len, "fspick works on %s: remount read-only, edit, remount read-write",
+		 where);
+	return 0;
+}
+
+/* Sets the superblock read-only or read-write, nothing else: the mount's
+ * own flags and the filesystem's options stay as they are. */
+static int set_sb_ro(const struct target *t, bool ro)
+{
+	int fd = pick_sb(t);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsconfig(fd, FSCONFIG_SET_FLAG, ro ? "ro" : "rw", NULL, 0) < 0 ||
+	    fsconfig(fd, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* A dry run on the device as it is, so bad input never costs a remount. */
+static int remount_precheck(const struct fatlabel *fl)
+{
+	struct fat_io io = { .read = io_read };
+	char why[FAT_WHY_MAX];
+	struct fat_root root = { 0 };
+	struct fat_vol v;
+	int fd, r;
+
+	r = dev_open(&fl->t, false, false, &fd, &io.size);
+	if (r < 0) {
+		msg_errno(r, "cannot open %s", fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	io.arg = &fd;
+	r = fat_open(&io, &v, why, sizeof(why));
+	if (r == 0)
+		r = fat_scan_root(&v, &root, why, sizeof(why));
+	close(fd);
+	if (r < 0) {
+		fat_failed(&fl->t, r, why);
+		return EXIT_RUNTIME;
+	}
+	if (fl->o.op == OP_SET_LABEL && !root.has_label && !root.has_free) {
+		msg_err("%s: the root directory is full, and a mounted FAT's directory is not "
+			"extended behind its driver's back: unmount it first",
+			fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	if (fl->o.op == OP_SET_ID && !v.has_serial) {
+		msg_err("%s: the boot sector has no extended BPB, so no volume ID field",
+			fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int remount_run(void *ctx)
+{
+	const struct fatlabel *fl = ctx;
+	const char *mp = fl->t.mnt.mountpoint;
+	bool remounted = false;
+	sigset_t block, old;
+	uint64_t size;
+	int rc, r, fd;
+
+	rc = remount_precheck(fl);
+	if (rc != EXIT_OK)
+		return rc;
+	/* No signal may leave the filesystem read-only halfway. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (!fl->t.mnt.sb_ro) {
+		r = set_sb_ro(&fl->t, true);
+		if (r == -EBUSY) {
+			msg_err("cannot remount %s read-only: files are open for writing there; "
+				"close them and try again (nothing was changed)",
+				mp);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		if (r < 0) {
+			msg_errno(r, "cannot remount %s read-only (nothing was changed)", mp);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		remounted = true;
+		msg_info("remounted %s read-only", mp);
+	}
+	r = dev_open(&fl->t, true, false, &fd, &size);
+	if (r < 0) {
+		if (r == -EBUSY)
+			msg_err("cannot open %s for writing: this kernel does not allow writes "
+				"to a mounted device",
+				fl->t.dev);
+		else
+			msg_errno(r, "cannot open %s for writing", fl->t.dev);
+		rc = EXIT_RUNTIME;
+	} else {
+		rc = write_fat(fl, fd, size, FAT_WRITE_NO_ALLOC);
+		close(fd);
+	}
+	if (remounted) {
+		r = set_sb_ro(&fl->t, false);
+		if (r < 0) {
+			msg_errno(r, "%s is left read-only: cannot remount it read-write", mp);
+			rc = EXIT_RUNTIME;
+		} else {
+			msg_info("remounted %s read-write", mp);
+		}
+	}
+out:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc == EXIT_OK ? after_write(fl, "remount", false) : rc;
+}
+
+/* --- method offline: the device or image itself --- */
+
+static int offline_probe(const void *ctx, char *why, size_t len)
+{
+	const struct fatlabel *fl = ctx;
+	const struct target *t = fl ? &fl->t : NULL;
+
+	if (!fl) {
+		snprintf(why, len, "reads devices and images directly; writes them when unmounted");
+		return 0;
+	}
+	if (!op_writes(fl->o.op)) {
+		snprintf(why, len, "reads %s directly", t->dev);
+		return 0;
+	}
+	if (t->fstype[0] && !t->is_fat) {
+		bool uuid = fl->o.op == OP_SET_ID;
+
+		if (uuid || !t->mounted)
+			snprintf(why, len, "%s on %s%s: fatlabel writes only FAT directly; use %s",
+				 t->fstype, t->dev, t->mounted ? " is mounted" : " is not mounted",
+				 own_tool(t->fstype, uuid));
+		else
+			snprintf(why, len, "%s on %s is mounted at %s: never written directly; "
+				 "its label is changed through the kernel (method ioctl) or %s",
+				 t->fstype, t->dev, t->mnt.mountpoint, own_tool(t->fstype, false));
+		return -EOPNOTSUPP;
+	}
+	if (t->mounted) {
+		snprintf(why, len,
+			 "%s is mounted at %s: a mounted FAT is never written directly "
+			 "(method remount does it)",
+			 t->dev, t->mnt.mountpoint);
+		return -EBUSY;
+	}
+	snprintf(why, len, "%s is not mounted: edited directly", t->dev);
+	return 0;
+}
+
+static int offline_run(void *ctx)
+{
+	const struct fatlabel *fl = ctx;
+	struct result res = { .method = "offline" };
+	uint64_t size;
+	int rc, r, fd;
+
+	if (!op_writes(fl->o.op)) {
+		rc = read_device(fl, &res);
+		return rc == EXIT_OK ? emit(fl, &res) : rc;
+	}
+	r = dev_open(&fl->t, true, true, &fd, &size);
+	if (r < 0) {
+		if (r == -EBUSY || r == -EWOULDBLOCK)
+			msg_err("%s is in use (mounted, or opened exclusively or locked by another "
+				"program)",
+				fl->t.dev);
+		else
+			msg_errno(r, "cannot open %s for writing", fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	rc = write_fat(fl, fd, size, 0);
+	close(fd);
+	return rc == EXIT_OK ? after_write(fl, "offline", false) : rc;
+}
+
+/* --- command line --- */
+
+static int parse_args(int argc, char **argv, struct fatlabel_opts *o)
+{
+	bool reset = false, id = false, new_id = false;
+	const char *id_arg = NULL;
+	uint64_t cpnum;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->cp = codepage_find(850);
+	while ((c = getopt_long(argc, argv, "ri::c:JvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': reset = true; break;
+		case 'i':
+			id = true;
+			if (optarg)
+				id_arg = optarg;
+			break;
+		case OPT_NEW_ID: new_id = true; break;
+		case 'c':
+			if (parse_u64(optarg, 1, 65535, &cpnum) < 0 ||
+			    !codepage_find((unsigned)cpnum))
+				return -msg_usage("unsupported code page '%s' (built in: %s)",
+						  optarg, codepage_list());
+			o->cp = codepage_find((unsigned)cpnum);
+			break;
+		case 'J': o->json = true; break;
+		case OPT_METHOD: o->method = optarg; break;
+		case 'v': msg_set_verbose(true); break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		case 'V': msg_version(); return 1;
+		default: return -msg_try_help();
+		}
+	}
+	if (o->method && strcmp(o->method, "auto") != 0) {
+		bool known = false;
+
+		for (size_t i = 0; i < fatlabel_methods.n; i++)
+			known |= !strcmp(fatlabel_methods.v[i].name, o->method);
+		if (!known)
+			return cli_pick_method(&fatlabel_methods, o->method, NULL);
+	}
+	if (optind >= argc)
+		return -msg_usage("no device, image or mount point given");
+	o->target = argv[optind++];
+	if (optind < argc) {
+		if (id) {
+			if (id_arg)
+				return -msg_usage("the volume ID is given twice");
+			id_arg = argv[optind++];
+		} else {
+			o->new_label = argv[optind++];
+		}
+	}
+	if (optind < argc)
+		return -msg_usage("unexpected argument '%s'", argv[optind]);
+	if (new_id || (id && reset)) {
+		if (id_arg || o->new_label)
+			return -msg_usage("a new random volume ID takes no value");
+		if (getrandom(&o->new_id, sizeof(o->new_id), 0) != sizeof(o->new_id))
+			return -msg_usage("cannot get random bytes for a volume ID");
+		o->random_id = true;
+		o->op = OP_SET_ID;
+	} else if (id) {
+		o->op = id_arg ? OP_SET_ID : OP_GET_ID;
+		if (id_arg && fat_serial_parse(id_arg, &o->new_id) < 0)
+			return -msg_usage("invalid volume ID '%s' (want 1234-ABCD or 8 hex digits)",
+					  id_arg);
+	} else if (reset) {
+		if (o->new_label)
+			return -msg_usage("--reset takes no label");
+		o->op = OP_RESET_LABEL;
+	} else {
+		o->op = o->new_label ? OP_SET_LABEL : OP_GET_LABEL;
+		if (o->new_label && !o->new_label[0])
+			return -msg_usage("the new label is empty (--reset removes the label)");
+	}
+	return 0;
+}
+
+/* The new label against the target's rules, before any method runs. */
+static int check_label(struct fatlabel *fl)
+{
+	const struct fs_tool *tool;
+	char why[FAT_WHY_MAX];
+	bool lower = false;
+
+	if (fl->o.op != OP_SET_LABEL)
+		return EXIT_OK;
+	if (fl->t.is_fat || !fl->t.fstype[0]) {
+		if (fat_label_encode(fl->o.cp, fl->o.new_label, fl->t.label, &lower, why,
+				     sizeof(why)) < 0) {
+			msg_err("invalid label '%s': %s", fl->o.new_label, why);
+			return EXIT_USAGE;
+		}
+		if (lower)
+			msg_warn("label '%s' has lower-case letters: kept as given, but DOS and "
+				 "Windows expect upper case",
+				 fl->o.new_label);
+		return EXIT_OK;
+	}
+	tool = tool_for(fl->t.fstype);
+	if (tool && tool->label_max && strlen(fl->o.new_label) > tool->label_max) {
+		msg_err("invalid label '%s': %zu bytes; %s labels hold at most %u",
+			fl->o.new_label, strlen(fl->o.new_label), fl->t.fstype, tool->label_max);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int fatlabel_main(int argc, char **argv);
+
+int fatlabel_main(int argc, char **argv)
+{
+	struct fatlabel fl;
+	int r, i;
+
+	memset(&fl, 0, sizeof(fl));
+	r = parse_args(argc, argv, &fl.o);
+	if (r != 0)
+		return r > 0 ? EXIT_OK : -r;
+	r = resolve(&fl.t, fl.o.target);
+	if (r == -ENOTDIR) {
+		msg_err("%s is a directory but not a mount point", fl.o.target);
+		return EXIT_RUNTIME;
+	}
+	if (r == -ENODEV) {
+		msg_err("%s is not a block device, an image file or a mount point", fl.o.target);
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		msg_errno(r, "cannot open %s", fl.o.target);
+		return EXIT_RUNTIME;
+	}
+	detect(&fl.t);
+	if (fl.t.mounted)
+		msg_info("%s is mounted at %s (%s, %s)", fl.t.dev, fl.t.mnt.mountpoint,
+			 fl.t.fstype, fl.t.mnt.sb_ro ? "read-only" : "read-write");
+	r = check_label(&fl);
+	if (r != EXIT_OK)
+		return r;
+	i = cli_pick_method(&fatlabel_methods, fl.o.method, &fl);
+	if (i < 0)
+		return -i;
+	if (fl.o.random_id)
+		msg_info("new volume ID %04X-%04X", fl.o.new_id >> 16, fl.o.new_id & 0xffff);
+	return fatlabel_methods.v[i].run(&fl);
+}

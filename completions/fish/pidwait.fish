@@ -1,0 +1,17 @@
+# fish completion for pidwait
+complete -c pidwait -f -a '(__fish_complete_pids)'
+complete -c pidwait -s a -l any -d 'return after the first exit'
+complete -c pidwait -s c -l count -x -d 'return after N exits'
+complete -c pidwait -s t -l timeout -x -d 'give up after DURATION (exit 3)'
+complete -c pidwait -s e -l exit-status -d "exit with the process's own status"
+complete -c pidwait -l exited -d 'a process already gone is not an error'
+complete -c pidwait -s F -l pidfile -r -F -d 'wait for the process named in FILE'
+complete -c pidwait -l pidfd -x -d 'wait for the process of an inherited pidfd'
+complete -c pidwait -l identify -d 'print PID:INODE for each PID and exit'
+complete -c pidwait -s J -l json -d 'one JSON object per exit'
+complete -c pidwait -s P -l pairs -d 'one KEY="value" line per exit'
+complete -c pidwait -s q -l quiet -d 'print nothing'
+complete -c pidwait -l method -x -a 'auto pidfd-info pidfd netlink procfs' -d 'the method'
+complete -c pidwait -s v -l verbose -d 'say which method is used and why'
+complete -c pidwait -s h -l help -d 'display help'
+complete -c pidwait -s V -l version -d 'display version'
