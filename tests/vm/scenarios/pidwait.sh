@@ -40,11 +40,12 @@ wait_on() {
     last_cmd="pidwait $* $target (target exits $code)"
 }
 
-# expect_event METHOD CODE: one valid JSON line for $target saying it exited
-# with CODE through METHOD; with "unknown-ok", an unknown status is accepted
-# too (never a wrong one).
+# expect_event METHOD CODE [unknown-ok [NAME]]: one valid JSON line for
+# $target saying it exited with CODE through METHOD; with "unknown-ok", an
+# unknown status is accepted too (never a wrong one).  NAME names the run
+# in the messages (default: METHOD).
 expect_event() {
-    local method=$1 code=$2 mode=${3-}
+    local method=$1 code=$2 mode=${3-} name=${4:-$1}
     if [ "$status" -ne 0 ] || [ -z "$output" ] || [[ $output == *$'\n'* ]] ||
         ! json_load 1; then
         not_ok "pidwait -J --method $method: one JSON line and exit 0"
@@ -57,12 +58,12 @@ expect_event() {
         return
     fi
     if [ "$J_status_known:$J_exited:$J_code:$J_signal" = "true:true:$code:null" ]; then
-        ok "pidwait $method: non-child's exit code $code reported: $output"
+        ok "pidwait $name: non-child's exit code $code reported: $output"
     elif [ "$mode" = unknown-ok ] &&
         [ "$J_status_known:$J_code:$J_signal" = false:null:null ]; then
-        ok "pidwait $method: non-child's status reported unknown: $output"
+        ok "pidwait $name: non-child's status reported unknown: $output"
     else
-        not_ok "pidwait $method: expected exit code $code${mode:+ or unknown}"
+        not_ok "pidwait $name: expected exit code $code${mode:+ or unknown}"
         show_run
     fi
 }
@@ -111,7 +112,7 @@ fi
 # auto: whatever it takes, it says so, and the status is right or unknown.
 wait_on 7 -J
 if [ -n "$auto" ]; then
-    expect_event "$auto" 7 unknown-ok
+    expect_event "$auto" 7 unknown-ok "auto ($auto)"
 fi
 # The other fallbacks, forced: right or unknown, never wrong.
 wait_on 7 -J --method pidfd
