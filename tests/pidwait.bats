@@ -69,7 +69,8 @@ grandchild() {
 zombie_parent() {
     mkfifo "$T/g"
     perl -e 'my $c = fork // die; if (!$c) { open(my $g, "<", $ARGV[0]) or die; <$g>; exit 7 }
-             open(my $f, ">", $ARGV[1]) or die; print $f "$c\n"; close $f; sleep 1000' \
+             open(my $f, ">", "$ARGV[1].new") or die; print $f "$c\n"; close $f;
+             rename("$ARGV[1].new", $ARGV[1]) or die; sleep 1000' \
         "$T/g" "$T/gpid" &
     zparent=$!
     BG+=("$zparent")
@@ -88,6 +89,7 @@ reaped_pidfd() {
              exec map { $_ eq "PIDFD" ? $fd : $_ } @ARGV or die' "$@"
 }
 
+# The writers write NAME.new and rename it, so a file that is there is whole.
 wait_for_file() {
     local i
     for i in $(seq 500); do
@@ -829,7 +831,8 @@ with_pidfd() {
     limit_pids 1100
     for m in $METHODS; do
         perl -e 'my @k; for (1 .. 1000) { my $p = fork // die; if (!$p) { sleep 1000; exit 0 } push @k, $p }
-                 open(my $f, ">", $ARGV[0]) or die; print $f "@k\n"; close $f;
+                 open(my $f, ">", "$ARGV[0].new") or die; print $f "@k\n"; close $f;
+                 rename("$ARGV[0].new", $ARGV[0]) or die;
                  1 while wait() != -1' "$T/pids" &
         BG+=("$!")
         wait_for_file "$T/pids"
