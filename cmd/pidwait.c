@@ -186,7 +186,7 @@ static const char *origin(const struct target *t, char *buf, size_t len)
  * pidfd methods); need_start: record the start time (netlink, procfs).
  * -ESRCH gone; -ESTALE PID:INODE names a process that is gone (the PID was
  * reused); -EOPNOTSUPP PID:INODE without pidfs; -ELOOP ourselves; -EDEADLK
- * our parent; -ENOTTY/-EBADF not a pidfd. */
+ * our parent; -ENOTTY/-EBADF not a pidfd; -ENOENT a thread's ID. */
 static int resolve(struct target *t, bool need_pidfd, bool need_start)
 {
 	int r;
@@ -514,6 +514,12 @@ static int open_targets(struct pidwait_opts *o, bool need_pidfd, bool need_start
 		case -ENOTTY:
 			msg_err("%s: not a pidfd", buf);
 			return EXIT_RUNTIME;
+		case -ENOENT:
+			/* pidfd_open refuses a thread that is not its process's
+			 * main thread (EINVAL before 6.9, ENOENT after). */
+			msg_err("%s: a thread ID, not a process ID (the process is its Tgid in /proc/%d/status)",
+				buf, (int)t->pid);
+			return EXIT_RUNTIME;
 		case -EMFILE:
 		case -ENFILE:
 			msg_errno(r, "%s: cannot open a pidfd for each of %zu processes (ulimit -n)", buf,
@@ -587,6 +593,9 @@ static int pidfd_event(struct pidwait_opts *o, int ep, struct target *t, uint32_
 			st.known = false;
 		return report(o, t, &st);
 	}
+	/* Reaped meanwhile (we were woken late)? Then no second round. */
+	if (pidfd_exit_info(t->ref.fd, &st) == 0)
+		return report(o, t, &st);
 	/* A zombie: the status appears when its parent reaps it (POLLHUP).
 	 * Stop asking for POLLIN (it stays set); HUP is always reported. */
 	if (!t->pending) {

@@ -12,63 +12,21 @@
 #include <unistd.h>
 
 #include "devmount.h"
+#include "mountinfo.h"
 
-/* One line of mountinfo, split in place:
- * ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
-struct mi_line {
-	uint64_t id;
-	unsigned major, minor;
-	char *point, *opts, *fstype, *source, *superopts;
-};
-
-/* Undoes the kernel's octal escapes (\040 for a space, \011, \012, \134). */
-static void unescape(char *s)
+/* The current mount table of this process, parsed (strings unescaped). */
+static int read_table(struct mountinfo *mi)
 {
-	char *o = s;
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	int r;
 
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-}
-
-static int mi_parse(char *line, struct mi_line *ret)
-{
-	char *field[6], *save = NULL, *tok, *end;
-	int n = 0;
-
-	line[strcspn(line, "\n")] = '\0';
-	for (tok = strtok_r(line, " ", &save); tok && n < 6; tok = strtok_r(NULL, " ", &save))
-		field[n++] = tok;
-	if (n < 6)
-		return -EINVAL;
-	/* Optional fields up to the lone "-". */
-	while (tok && strcmp(tok, "-") != 0)
-		tok = strtok_r(NULL, " ", &save);
-	if (!tok)
-		return -EINVAL;
-	ret->fstype = strtok_r(NULL, " ", &save);
-	ret->source = strtok_r(NULL, " ", &save);
-	ret->superopts = strtok_r(NULL, " ", &save);
-	if (!ret->fstype || !ret->source || !ret->superopts)
-		return -EINVAL;
-	errno = 0;
-	ret->id = strtoull(field[0], &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	if (sscanf(field[2], "%u:%u", &ret->major, &ret->minor) != 2)
-		return -EINVAL;
-	ret->point = field[4];
-	ret->opts = field[5];
-	unescape(ret->point);
-	unescape(ret->source);
-	return 0;
+	if (fd < 0)
+		return -errno;
+	r = mountinfo_read(fd, mi);
+	close(fd);
+	if (r < 0)
+		mountinfo_free(mi);
+	return r;
 }
 
 static bool has_opt(const char *opts, const char *opt)
@@ -84,27 +42,27 @@ static bool has_opt(const char *opts, const char *opt)
 	return false;
 }
 
-static void fill(const struct mi_line *l, struct devmount *m)
+static void fill(const struct mnt_rec *r, struct devmount *m)
 {
-	m->mount_id = l->id;
-	m->dev = makedev(l->major, l->minor);
-	snprintf(m->mountpoint, sizeof(m->mountpoint), "%s", l->point);
-	snprintf(m->fstype, sizeof(m->fstype), "%s", l->fstype);
-	snprintf(m->source, sizeof(m->source), "%s", l->source);
-	m->mnt_ro = has_opt(l->opts, "ro");
-	m->sb_ro = has_opt(l->superopts, "ro");
+	m->mount_id = r->id;
+	m->dev = makedev(r->major, r->minor);
+	snprintf(m->mountpoint, sizeof(m->mountpoint), "%s", r->target);
+	snprintf(m->fstype, sizeof(m->fstype), "%s", r->fstype);
+	snprintf(m->source, sizeof(m->source), "%s", r->source);
+	m->mnt_ro = has_opt(r->vfs_opts, "ro");
+	m->sb_ro = has_opt(r->sb_opts, "ro");
 }
 
 /* The mount point leads to this very mount (not one stacked on top). */
-static bool reachable(const struct mi_line *l)
+static bool reachable(const struct mnt_rec *r)
 {
 	struct statx st;
 
-	if (statx(AT_FDCWD, l->point, AT_NO_AUTOMOUNT, STATX_MNT_ID, &st) < 0)
+	if (statx(AT_FDCWD, r->target, AT_NO_AUTOMOUNT, STATX_MNT_ID, &st) < 0)
 		return false;
 	if (!(st.stx_mask & STATX_MNT_ID))
 		return true; /* before 5.8: cannot tell */
-	return st.stx_mnt_id == l->id;
+	return st.stx_mnt_id == r->id;
 }
 
 static bool source_is(const char *source, dev_t rdev)
@@ -117,34 +75,30 @@ static bool source_is(const char *source, dev_t rdev)
 
 int devmount_of_dev(dev_t rdev, struct devmount *ret)
 {
+	struct mountinfo mi = MOUNTINFO_INIT;
 	struct devmount first, best;
 	bool have_first = false, have_best = false;
 	unsigned count = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int r = read_table(&mi);
 
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		struct mi_line l;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < mi.n; i++) {
+		const struct mnt_rec *m = &mi.v[i];
 
-		if (mi_parse(line, &l) < 0)
-			continue;
-		if (makedev(l.major, l.minor) != rdev && !source_is(l.source, rdev))
+		if (makedev(m->major, m->minor) != rdev && !source_is(m->source, rdev))
 			continue;
 		count++;
 		if (!have_first) {
-			fill(&l, &first);
+			fill(m, &first);
 			have_first = true;
 		}
-		if (!have_best && reachable(&l)) {
-			fill(&l, &best);
+		if (!have_best && reachable(m)) {
+			fill(m, &best);
 			have_best = true;
 		}
 	}
-	free(line);
-	fclose(f);
+	mountinfo_free(&mi);
 	if (!have_first)
 		return 0;
 	*ret = have_best ? best : first;
@@ -154,69 +108,61 @@ int devmount_of_dev(dev_t rdev, struct devmount *ret)
 
 int devmount_of_type(const char *fstype, struct devmount *ret)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	struct mountinfo mi = MOUNTINFO_INIT;
 	int found = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int r = read_table(&mi);
 
-	if (!f)
-		return -errno;
-	while (!found && getline(&line, &cap, f) > 0) {
-		struct mi_line l;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; !found && i < mi.n; i++) {
+		const struct mnt_rec *m = &mi.v[i];
 
-		if (mi_parse(line, &l) < 0 || strcmp(l.fstype, fstype) != 0 || !reachable(&l))
+		if (strcmp(m->fstype, fstype) != 0 || !reachable(m))
 			continue;
-		fill(&l, ret);
+		fill(m, ret);
 		ret->count = 1;
 		found = 1;
 	}
-	free(line);
-	fclose(f);
+	mountinfo_free(&mi);
 	return found;
 }
 
 int devmount_of_path(const char *path, struct devmount *ret)
 {
+	struct mountinfo mi = MOUNTINFO_INIT;
 	struct statx st;
-	char *line = NULL, *real;
-	size_t cap = 0;
-	int found = 0;
-	FILE *f;
+	char *real;
+	int found = 0, r;
 
 	if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_MNT_ID, &st) < 0)
 		return -errno;
 	real = realpath(path, NULL);
 	if (!real)
 		return -errno;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f) {
-		int err = -errno;
-
+	r = read_table(&mi);
+	if (r < 0) {
 		free(real);
-		return err;
+		return r;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		struct mi_line l;
+	for (size_t i = 0; i < mi.n; i++) {
+		const struct mnt_rec *m = &mi.v[i];
 		bool match;
 
-		if (mi_parse(line, &l) < 0)
-			continue;
 		if (st.stx_mask & STATX_MNT_ID)
-			match = l.id == st.stx_mnt_id &&
+			match = m->id == st.stx_mnt_id &&
 				((st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
 					 ? (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0
-					 : strcmp(l.point, real) == 0);
+					 : strcmp(m->target, real) == 0);
 		else
-			match = strcmp(l.point, real) == 0; /* the last one is on top */
+			match = strcmp(m->target, real) == 0; /* the last one is on top */
 		if (match) {
-			fill(&l, ret);
+			fill(m, ret);
 			ret->count = 1;
 			found = 1;
 		}
 	}
-	free(line);
+	mountinfo_free(&mi);
 	free(real);
-	fclose(f);
 	return found;
 }
 

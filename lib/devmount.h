@@ -1,5 +1,5 @@
 /* Is this block device, or this image file through a loop device, mounted,
- * and where? A small /proc/self/mountinfo reader of its own (libmount has no
+ * and where? /proc/self/mountinfo as lib/mountinfo parses it (libmount has no
  * static library on Debian 12, and the static binary needs this), and the
  * loop devices' backing files from sysfs and LOOP_GET_STATUS64. */
 #ifndef WISHBOX_DEVMOUNT_H

@@ -343,8 +343,10 @@ int pidref_open_pid(struct pidref *r, pid_t pid)
 	struct pidref n = PIDREF_NULL;
 	int fd = pidfd_open_raw(pid, 0);
 
+	if (fd == -EINVAL) /* before 6.9, a thread that is not a leader */
+		fd = -ENOENT;
 	if (fd < 0)
-		return fd == -EINVAL ? -ESRCH : fd; /* a thread's TID gave EINVAL before 6.9 */
+		return fd;
 	n.pid = pid;
 	n.fd = fd;
 	if (pidfd_inode(fd, &n.inode) < 0)

@@ -90,7 +90,8 @@ int pidfd_reap_child(int fd, struct exit_status *ret);
 /* --- handles --- */
 
 /* Opens a pidfd for pid and fills r (pid, fd, inode when pidfs has one).
- * -ESRCH no such process; -ENOSYS no pidfd_open. */
+ * -ESRCH no such process; -ENOENT a thread that is not its process's main
+ * thread; -ENOSYS no pidfd_open. */
 int pidref_open_pid(struct pidref *r, pid_t pid);
 /* Takes over a pidfd we were given (duplicated, so the caller's stays
  * open): pid (0 when already reaped), inode. -ENOTTY not a pidfd. */

@@ -69,7 +69,8 @@ grandchild() {
 zombie_parent() {
     mkfifo "$T/g"
     perl -e 'my $c = fork // die; if (!$c) { open(my $g, "<", $ARGV[0]) or die; <$g>; exit 7 }
-             open(my $f, ">", $ARGV[1]) or die; print $f "$c\n"; close $f; sleep 1000' \
+             open(my $f, ">", "$ARGV[1].new") or die; print $f "$c\n"; close $f;
+             rename("$ARGV[1].new", $ARGV[1]) or die; sleep 1000' \
         "$T/g" "$T/gpid" &
     zparent=$!
     BG+=("$zparent")
@@ -88,6 +89,7 @@ reaped_pidfd() {
              exec map { $_ eq "PIDFD" ? $fd : $_ } @ARGV or die' "$@"
 }
 
+# The writers write NAME.new and rename it, so a file that is there is whole.
 wait_for_file() {
     local i
     for i in $(seq 500); do
@@ -674,6 +676,51 @@ with_pidfd() {
     assert_equal "$output" "$gone exited (status unknown)"
 }
 
+@test "a multi-threaded process: one report, with the code a thread exited with" {
+    for m in pidfd-info netlink; do
+        rm -f "$T/g"
+        mkfifo "$T/g"
+        # Four threads; one of them ends the process with exit(3).
+        perl -Mthreads -e 'my $g = shift;
+            threads->create(sub { sleep 1000 })->detach for 1 .. 2;
+            threads->create(sub { open(my $f, "<", $g) or die; <$f>; exit 3 })->detach;
+            sleep 1000' "$T/g" &
+        p=$!
+        BG+=("$p")
+        for _ in $(seq 500); do
+            threads=("/proc/$p/task"/*)
+            [ "${#threads[@]}" -ge 4 ] && break
+            sleep 0.01
+        done
+        start_pidwait -J --method "$m" "$p"
+        release
+        finish_pidwait
+        assert_equal "$status" 0
+        assert_equal "${#lines[@]}" 1
+        assert_equal "$(j .pid)" "$p"
+        assert_equal "$(j .code)" 3
+    done
+}
+
+@test "a thread's ID is not a process: one line, exit 4" {
+    perl -Mthreads -e 'threads->create(sub { sleep 1000 })->detach;
+        select(undef, undef, undef, 0.2); sleep 1000' &
+    p=$!
+    BG+=("$p")
+    for _ in $(seq 500); do
+        tid=
+        for d in "/proc/$p/task"/*; do
+            [ "${d##*/}" != "$p" ] && tid=${d##*/}
+        done
+        [ -n "$tid" ] && break
+        sleep 0.01
+    done
+    run --separate-stderr "$B/pidwait" "$tid"
+    assert_equal "$status" 4
+    assert_equal "$output" ""
+    assert_equal "$stderr" "pidwait: $tid: a thread ID, not a process ID (the process is its Tgid in /proc/$tid/status)"
+}
+
 @test "refuses to wait for itself or its parent (exit 2)" {
     # bash -c runs pidwait as its child: $$ is pidwait's parent.
     run --separate-stderr bash -c '"$1" $$; echo "status $?"; echo "parent $$"' bash "$B/pidwait"
@@ -784,7 +831,8 @@ with_pidfd() {
     limit_pids 1100
     for m in $METHODS; do
         perl -e 'my @k; for (1 .. 1000) { my $p = fork // die; if (!$p) { sleep 1000; exit 0 } push @k, $p }
-                 open(my $f, ">", $ARGV[0]) or die; print $f "@k\n"; close $f;
+                 open(my $f, ">", "$ARGV[0].new") or die; print $f "@k\n"; close $f;
+                 rename("$ARGV[0].new", $ARGV[0]) or die;
                  1 while wait() != -1' "$T/pids" &
         BG+=("$!")
         wait_for_file "$T/pids"

@@ -31,14 +31,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "pidwait bench: kernel $(uname -r), $(nproc) CPUs, $runs runs per waiter"
+echo "pidwait bench: kernel $(uname -r), $(nproc) CPUs, $runs runs per waiter, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$pw" --version
 command -v pidwait >/dev/null && echo "anchor: $(command pidwait -V 2>&1 | head -n1)"
 echo "anchor: $(tail --version | head -n1)"
 echo
+echo "Latency: kill(2) of a process (its parent reaps it at once) to the waiter's"
+echo "line (pidwait) or exit (the anchors print nothing); 'after the reap': from"
+echo "the parent's waitpid() returning (negative: seen before the reap)."
 
 # --- 1. latency ---
-perl - "$pw" "$runs" "$tmp" <<'PERL'
+# At a raised priority when we may (the waiters inherit it, anchors too):
+# the machine may be shared, and other load is not what this measures.
+nice=()
+if [ "$(id -u)" -eq 0 ]; then
+    nice=(nice -n -10)
+    echo "(run at nice -10, waiters included)"
+fi
+"${nice[@]}" perl - "$pw" "$runs" "$tmp" <<'PERL'
 use strict;
 use warnings;
 use Time::HiRes qw(time sleep);
@@ -62,10 +72,10 @@ sub pct {
     return $s[$i];
 }
 
-my %res;
+my (%res, %failed, @death);
 for my $w (@waiters) {
     my ($name, $argv, $ours) = @$w;
-    my (@lat, @exit);
+    my (@lat, @exit, @after);
     for my $run (1 .. $runs) {
         my $target = fork // die "fork: $!";
         if (!$target) { exec 'sleep', '1000' or POSIX::_exit(127) }
@@ -79,14 +89,22 @@ for my $w (@waiters) {
             exec $argv->($target) or POSIX::_exit(127);
         }
         close $wr; close $ew;
-        # Ready: ours says so (-v); the anchors get the same head start.
+        # Ready: ours says so (-v); procps pidwait holds a pidfd once it has
+        # found the process; tail has nothing to show and polls anyway.
         if ($ours) {
             while (defined(my $l = <$er>)) { last if $l =~ /waiting for/ }
+        } elsif ($name =~ /procps/) {
+            for (1 .. 5000) {
+                last if grep { (readlink($_) // '') =~ /pidfd/ } glob("/proc/$waiter/fd/*");
+                sleep 0.001;
+            }
         }
-        sleep 0.1;
+        sleep 0.05;
         my $t0 = time;
         kill 'KILL', $target;
         waitpid($target, 0);    # the parent reaps at once, as most do
+        my $treap = time;
+        push @death, ($treap - $t0) * 1000;
         my $tl;
         if ($ours) {
             my $line = <$r>;
@@ -95,17 +113,24 @@ for my $w (@waiters) {
         }
         waitpid($waiter, 0);
         my $te = time;
-        die "$name: exit status $?" if $? != 0;
         close $r; close $er;
+        if ($? != 0) {
+            die "$name: exit status $?" if $ours;
+            $failed{$name}++;
+            next;
+        }
         push @lat, (($tl // $te) - $t0) * 1000;
+        push @after, (($tl // $te) - $treap) * 1000;
         push @exit, ($te - $t0) * 1000;
     }
     $res{$name} = [ pct(50, @lat), pct(99, @lat), pct(100, @lat) ];
-    printf "%-28s line/exit p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms", $name, @{ $res{$name} };
-    printf "   exit p50 %8.3f ms  p99 %8.3f ms", pct(50, @exit), pct(99, @exit) if $ours;
+    printf "%-26s p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms", $name, @{ $res{$name} };
+    printf "   after the reap p50 %7.3f ms  p99 %7.3f ms", pct(50, @after), pct(99, @after);
+    printf "   (%d runs failed: exit status not 0)", $failed{$name} if $failed{$name};
     print "\n";
 }
-print "\n";
+printf "(kill(2) to the parent's waitpid() returning, the machine's own part: p50 %.3f ms, p99 %.3f ms)\n\n",
+    pct(50, @death), pct(99, @death);
 my $best = $res{'pidwait --method pidfd-info'};
 for my $anchor ('procps pidwait -F', 'tail --pid -f /dev/null') {
     next unless $res{$anchor};
@@ -228,3 +253,5 @@ if ($procps) {
         $hwm{procps} / $hwm{'pidfd-info'} if $hwm{'pidfd-info'} > 0;
 }
 PERL
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
