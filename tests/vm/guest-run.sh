@@ -11,6 +11,7 @@ vm=$VM_DIR
 # shellcheck source=tests/vm/lib.sh
 . "$vm/lib.sh"
 run_bats=$(vm_config run_bats)
+bats_timeout=$(vm_config bats_timeout)
 top=$(vm_config top)
 kernel=$(uname -r)
 rc=0
@@ -100,16 +101,25 @@ done
 
 # --- optionally, the bats suites on this kernel ---------------------------------
 
-if [ "$run_bats" = 1 ]; then
+if [ "${run_bats:-0}" != 0 ]; then
+    suites=tests
+    [ "$run_bats" = 1 ] || suites=$run_bats
     if [ -n "$top" ] && [ -d "$top/tests" ] && command -v bats >/dev/null; then
-        echo "guest: bats $top/tests on $kernel"
-        if (cd "$top" && TERM=dumb WISHBOX_BUILD=$WISHBOX_BIN timeout 600 bats --tap tests); then
-            ok "bats suites on $kernel"
+        echo "guest: bats $suites in $top on $kernel (at most ${bats_timeout:-600} s)"
+        t0=$SECONDS
+        # shellcheck disable=SC2086 # a list of suites
+        (cd "$top" && TERM=dumb WISHBOX_BUILD=$WISHBOX_BIN \
+            timeout "${bats_timeout:-600}" bats --tap $suites)
+        st=$?
+        if [ "$st" -eq 0 ]; then
+            ok "bats $suites on $kernel ($((SECONDS - t0)) s)"
+        elif [ "$st" -eq 124 ]; then
+            not_ok "bats $suites on $kernel: stopped after ${bats_timeout:-600} s"
         else
-            not_ok "bats suites on $kernel"
+            not_ok "bats $suites on $kernel (exit $st)"
         fi
     else
-        not_ok "bats suites: no bats or no $top/tests in the guest"
+        not_ok "bats: no bats or no $top/tests in the guest"
     fi
 fi
 
