@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "utf8.h"
+
 struct codepage;
 
 /* The table for code page number (437, 850, ...), or NULL. */
@@ -19,9 +21,6 @@ unsigned codepage_number(const struct codepage *cp);
 /* "437, 850, 852, 858, 866" */
 const char *codepage_list(void);
 
-/* One UTF-8 sequence at s (at most avail bytes): its length, and the code
- * point in *ret; 0 for an invalid or truncated sequence. */
-size_t utf8_decode(const char *s, size_t avail, uint32_t *ret);
 /* The UTF-8 form of code point c in out (4 bytes are enough); its length. */
 size_t utf8_encode(uint32_t c, char *out);
 

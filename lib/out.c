@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "out.h"
+#include "utf8.h"
 
 void out_init(struct out *o, FILE *f, enum out_mode mode)
 {
@@ -21,36 +22,6 @@ static void note_error(struct out *o)
 {
 	if (ferror(o->f) && !o->err)
 		o->err = errno ? -errno : -EIO;
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
 }
 
 void out_json_string(FILE *f, const char *str, size_t len)
@@ -75,7 +46,9 @@ void out_json_string(FILE *f, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_len(s + i, len - i);
+		uint32_t cp;
+
+		n = utf8_decode(str + i, len - i, &cp);
 		if (!n) {
 			fputs("\\ufffd", f);
 			i++;
