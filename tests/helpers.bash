@@ -28,13 +28,27 @@ closed_pipe() {
     perl -e 'pipe(my $r, my $w) or die; close $r; open(STDOUT, ">&", $w) or die; exec @ARGV or die' "$@"
 }
 
-# Runs the rest of the test with at most N processes: the pids controller is
-# a cgroup v1 hierarchy on the project's machines, beside cgroup v2. The
-# cgroup is removed by unlimit_pids (call it from teardown).
-PIDS_ROOT=/sys/fs/cgroup/pids
+# Runs the rest of the test with at most N processes, in a cgroup of its own
+# that unlimit_pids removes (call it from teardown). The pids controller is
+# a cgroup v1 hierarchy on the project's machines, beside cgroup v2; on a
+# cgroup2-only system it is enabled in the v2 root's subtree.
+pids_root() {
+    if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
+        echo /sys/fs/cgroup/pids
+    elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        grep -qw pids /sys/fs/cgroup/cgroup.subtree_control ||
+            echo +pids > /sys/fs/cgroup/cgroup.subtree_control
+        echo /sys/fs/cgroup
+    else
+        grep -qw pids /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null ||
+            echo +pids > /sys/fs/cgroup/unified/cgroup.subtree_control
+        echo /sys/fs/cgroup/unified
+    fi
+}
+
 limit_pids() {
     local max=$1
-    [ -d "$PIDS_ROOT" ] || PIDS_ROOT=/sys/fs/cgroup/unified
+    PIDS_ROOT=$(pids_root)
     PIDS_CG="$PIDS_ROOT/wishbox-test-$$-$BATS_TEST_NUMBER"
     mkdir -p "$PIDS_CG"
     echo "$max" > "$PIDS_CG/pids.max"
