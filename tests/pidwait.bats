@@ -236,7 +236,7 @@ with_pidfd() {
         start_pidwait -J --method "$m" "$gpid"
         release
         finish_pidwait
-        assert_equal "$status" 0
+        [ "$status" = 0 ] || fail "--method $m exited $status: $stderr"
         assert_equal "$(j .method)" "$m"
         if [ "$m" = procfs ] && [ "$(j .status_known)" = false ]; then
             continue # reaped before procfs looked: unknown is honest
