@@ -137,6 +137,7 @@ struct pidwait_opts {
 	size_t *pending; /* indices of targets with a timer */
 	size_t n_pending;
 	int ep; /* the epoll set of pidfds, -1 */
+	size_t distinct; /* processes, each counted once */
 };
 
 static int probe_pidfd_info(const void *ctx, char *why, size_t len);
@@ -551,9 +552,14 @@ static int open_targets(struct pidwait_opts *o, bool need_pidfd, bool need_start
 		if (report(o, t, &unknown) < 0)
 			return EXIT_RUNTIME;
 	}
-	if (!finished(o))
-		msg_info("waiting for %zu of %zu processes to exit", o->need - o->reported, distinct);
+	o->distinct = distinct;
 	return EXIT_OK;
+}
+
+/* Said once everything is in place: from here on, no exit is missed. */
+static void say_waiting(const struct pidwait_opts *o)
+{
+	msg_info("waiting for %zu of %zu processes to exit", o->need - o->reported, o->distinct);
 }
 
 /* --- pidfd-info and pidfd: one epoll set of pidfds --- */
@@ -637,6 +643,7 @@ static int run_pidfds(struct pidwait_opts *o, bool info)
 			return EXIT_RUNTIME;
 		}
 	}
+	say_waiting(o);
 	r = 0;
 	while (!finished(o) && r >= 0) {
 		uint64_t next = next_timer(o), now;
@@ -731,6 +738,8 @@ static int run_procfs(void *ctx)
 
 	if (r != EXIT_OK)
 		return r;
+	if (!finished(o))
+		say_waiting(o);
 	while (!finished(o)) {
 		uint64_t start = monotonic_ns(), cost, wake;
 		size_t before = o->reported;
@@ -911,6 +920,7 @@ static int run_netlink(void *ctx)
 	for (size_t i = 0; i < o->n; i++)
 		if (!o->t[i].done)
 			add_pending(o, &o->t[i], 0);
+	say_waiting(o);
 	r = 0;
 	while (r >= 0) {
 		uint64_t next, now = monotonic_ns();

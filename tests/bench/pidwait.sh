@@ -93,6 +93,7 @@ for my $w (@waiters) {
         # found the process; tail has nothing to show and polls anyway.
         if ($ours) {
             while (defined(my $l = <$er>)) { last if $l =~ /waiting for/ }
+            close $er;    # the rest of -v goes nowhere, never blocks it
         } elsif ($name =~ /procps/) {
             for (1 .. 5000) {
                 last if grep { (readlink($_) // '') =~ /pidfd/ } glob("/proc/$waiter/fd/*");
@@ -113,7 +114,8 @@ for my $w (@waiters) {
         }
         waitpid($waiter, 0);
         my $te = time;
-        close $r; close $er;
+        close $r;
+        close $er unless $ours;
         if ($? != 0) {
             die "$name: exit status $?" if $ours;
             $failed{$name}++;
@@ -221,6 +223,7 @@ sub one {
     my $t_start = time;
     if ($ours) {
         while (defined(my $l = <$er>)) { last if $l =~ /waiting for/ }
+        close $er;    # -v says more per exit; nobody reads it
     } else {
         sleep 2;
     }
