@@ -20,8 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/fileio.h"
+#include "../lib/util.h"
 #include "../lib/blk.h"
-#include "../lib/cli.h"
+#include "cli.h"
 #include "../lib/codepage.h"
 #include "../lib/devmount.h"
 #include "../lib/exitcodes.h"
@@ -119,11 +121,11 @@ struct result {
 
 /* The methods, best first; each is a probe and a run, further down. */
 static int ioctl_probe(const void *ctx, char *why, size_t len);
-static int ioctl_run(void *ctx);
+static int ioctl_run(void *ctx, const struct method *m);
 static int remount_probe(const void *ctx, char *why, size_t len);
-static int remount_run(void *ctx);
+static int remount_run(void *ctx, const struct method *m);
 static int offline_probe(const void *ctx, char *why, size_t len);
-static int offline_run(void *ctx);
+static int offline_run(void *ctx, const struct method *m);
 
 static const struct method fatlabel_method_list[] = {
 	{ "ioctl", "FS_IOC_GETFSLABEL/SETFSLABEL on the mounted filesystem (ext4, xfs, btrfs, ...)",
@@ -167,7 +169,7 @@ static const struct fs_tool {
 
 static const struct fs_tool *tool_for(const char *type)
 {
-	for (size_t i = 0; i < sizeof(fs_tools) / sizeof(fs_tools[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fs_tools); i++)
 		if (!strcmp(fs_tools[i].type, type))
 			return &fs_tools[i];
 	return NULL;
@@ -186,42 +188,12 @@ static const char *own_tool(const char *type, bool uuid)
 
 static int io_read(void *arg, uint64_t off, void *buf, size_t len)
 {
-	int fd = *(int *)arg;
-
-	while (len) {
-		ssize_t n = pread(fd, buf, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		buf = (char *)buf + n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return pread_all(*(int *)arg, buf, len, off);
 }
 
 static int io_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
-	int fd = *(int *)arg;
-
-	while (len) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		buf = (const char *)buf + n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return pwrite_all(*(int *)arg, buf, len, off);
 }
 
 static int io_sync(void *arg)
@@ -740,8 +712,9 @@ static int ioctl_probe(const void *ctx, char *why, size_t len)
 	return 0;
 }
 
-static int ioctl_run(void *ctx)
+static int ioctl_run(void *ctx, const struct method *m)
 {
+	(void)m;
 	const struct fatlabel *fl = ctx;
 	struct result res = { .method = "ioctl" };
 	char label[FSLABEL_MAX];
@@ -902,8 +875,9 @@ static int remount_precheck(const struct fatlabel *fl)
 	return EXIT_OK;
 }
 
-static int remount_run(void *ctx)
+static int remount_run(void *ctx, const struct method *m)
 {
+	(void)m;
 	const struct fatlabel *fl = ctx;
 	const char *mp = fl->t.mnt.mountpoint;
 	bool remounted = false;
@@ -1005,8 +979,9 @@ static int offline_probe(const void *ctx, char *why, size_t len)
 	return 0;
 }
 
-static int offline_run(void *ctx)
+static int offline_run(void *ctx, const struct method *m)
 {
+	(void)m;
 	const struct fatlabel *fl = ctx;
 	struct result res = { .method = "offline" };
 	uint64_t size;
@@ -1066,14 +1041,8 @@ static int parse_args(int argc, char **argv, struct fatlabel_opts *o)
 		default: return -msg_try_help();
 		}
 	}
-	if (o->method && strcmp(o->method, "auto") != 0) {
-		bool known = false;
-
-		for (size_t i = 0; i < fatlabel_methods.n; i++)
-			known |= !strcmp(fatlabel_methods.v[i].name, o->method);
-		if (!known)
-			return cli_pick_method(&fatlabel_methods, o->method, NULL);
-	}
+	if (cli_check_method(&fatlabel_methods, o->method) != CLI_CONTINUE)
+		return -EXIT_USAGE;
 	if (optind >= argc)
 		return -msg_usage("no device, image or mount point given");
 	o->target = argv[optind++];
@@ -1147,7 +1116,7 @@ int fatlabel_main(int argc, char **argv);
 int fatlabel_main(int argc, char **argv)
 {
 	struct fatlabel fl;
-	int r, i;
+	int r;
 
 	memset(&fl, 0, sizeof(fl));
 	r = parse_args(argc, argv, &fl.o);
@@ -1173,10 +1142,7 @@ int fatlabel_main(int argc, char **argv)
 	r = check_label(&fl);
 	if (r != EXIT_OK)
 		return r;
-	i = cli_pick_method(&fatlabel_methods, fl.o.method, &fl);
-	if (i < 0)
-		return -i;
 	if (fl.o.random_id)
 		msg_info("new volume ID %04X-%04X", fl.o.new_id >> 16, fl.o.new_id & 0xffff);
-	return fatlabel_methods.v[i].run(&fl);
+	return cli_run_method(&fatlabel_methods, fl.o.method, &fl);
 }

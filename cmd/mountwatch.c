@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/cli.h"
+#include "cli.h"
 #include "../lib/exitcodes.h"
 #include "../lib/idmap.h"
 #include "../lib/method.h"
@@ -30,6 +30,7 @@
 #include "../lib/pathnorm.h"
 #include "../lib/timefmt.h"
 #include "../lib/timeout.h"
+#include "../lib/util.h"
 #include "../lib/linux-compat.h"
 
 static const char usage_text[] =
@@ -151,9 +152,9 @@ struct mountwatch {
 
 /* The methods, best first. */
 static int probe_fanotify(const void *ctx, char *why, size_t len);
-static int run_fanotify(void *ctx);
+static int run_fanotify(void *ctx, const struct method *m);
 static int probe_mountinfo(const void *ctx, char *why, size_t len);
-static int run_mountinfo(void *ctx);
+static int run_mountinfo(void *ctx, const struct method *m);
 
 static const struct method methods[] = {
 	{ "fanotify", "fanotify mount events (FAN_REPORT_MNT, 6.15) and statmount (6.8)",
@@ -165,11 +166,6 @@ const struct method_set mountwatch_methods = METHOD_SET(methods);
 
 /* ---- helpers: 0 or -errno, never print ------------------------------ */
 /* (then the machinery both methods share: filters, output, waiting) */
-
-static bool streq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
 
 static int parse_events(const char *list, unsigned int *ret)
 {
@@ -233,15 +229,15 @@ static bool type_matches(const char *list, const char *fstype)
 
 static bool rec_matches(const struct mountwatch *w, const struct mnt_rec *r, const char *old_target)
 {
-	if (w->target_path && !streq(r->target, w->target_path) &&
-	    !streq(old_target, w->target_path))
+	if (w->target_path && !streq_ptr(r->target, w->target_path) &&
+	    !streq_ptr(old_target, w->target_path))
 		return false;
 	if (w->under_path && !(r->target && path_is_under(r->target, w->under_path)) &&
 	    !(old_target && path_is_under(old_target, w->under_path)))
 		return false;
 	if (w->o.types && !type_matches(w->o.types, r->fstype))
 		return false;
-	if (w->o.source && !streq(r->source, w->o.source) &&
+	if (w->o.source && !streq_ptr(r->source, w->o.source) &&
 	    !(w->source_is_dev && r->fstype &&
 	      makedev(r->major, r->minor) == w->source_dev))
 		return false;
@@ -436,9 +432,9 @@ static void track(struct mountwatch *w, const struct mnt_rec *gone, const struct
 {
 	if (!w->until_path)
 		return;
-	if (gone && streq(gone->target, w->until_path))
+	if (gone && streq_ptr(gone->target, w->until_path))
 		w->at_until--;
-	if (came && streq(came->target, w->until_path))
+	if (came && streq_ptr(came->target, w->until_path))
 		w->at_until++;
 }
 
@@ -466,7 +462,7 @@ static int emit(struct mountwatch *w, enum ev ev, const struct mnt_rec *r, const
 static int failed(const struct mountwatch *w, int err, const char *what)
 {
 	if (w->out.err)
-		return w->out.err == -EPIPE ? EXIT_OK : EXIT_RUNTIME;
+		return cli_write_failed(w->out.err);
 	msg_errno(err, "%s", what);
 	return EXIT_RUNTIME;
 }
@@ -572,7 +568,7 @@ static long count_at(const struct mountinfo *mi, const char *path)
 	long n = 0;
 
 	for (size_t i = 0; path && i < mi->n; i++)
-		n += streq(mi->v[i].target, path);
+		n += streq_ptr(mi->v[i].target, path);
 	return n;
 }
 
@@ -601,8 +597,9 @@ static int print_initial(struct mountwatch *w, const struct mnt_rec *v, size_t n
 	return 0;
 }
 
-static int run_mountinfo(void *ctx)
+static int run_mountinfo(void *ctx, const struct method *m)
 {
+	(void)m;
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[2];
@@ -814,7 +811,7 @@ static int resync(struct mountwatch *w, bool first)
 			err = emit(w, EV_EXISTING, c, NULL);
 		else if (!old)
 			err = emit(w, EV_ATTACH, c, NULL);
-		else if (!streq(old->target, c->target))
+		else if (!streq_ptr(old->target, c->target))
 			err = emit(w, EV_MOVE, c, old->target);
 		else if (mnt_rec_changed(old, c))
 			err = emit(w, EV_CHANGE, c, NULL);
@@ -926,8 +923,9 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 	return 0;
 }
 
-static int run_fanotify(void *ctx)
+static int run_fanotify(void *ctx, const struct method *m)
 {
+	(void)m;
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[3];
@@ -1063,14 +1061,8 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 	if (optind < argc)
 		return msg_usage("unexpected argument '%s'", argv[optind]);
 	/* An unknown method is a usage error, whatever else is wrong. */
-	if (o->method && strcmp(o->method, "auto") != 0) {
-		bool known = false;
-
-		for (size_t i = 0; i < mountwatch_methods.n; i++)
-			known |= strcmp(mountwatch_methods.v[i].name, o->method) == 0;
-		if (!known)
-			return -cli_pick_method(&mountwatch_methods, o->method, NULL);
-	}
+	if (cli_check_method(&mountwatch_methods, o->method) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if ((o->target && !*o->target) || (o->under && !*o->under) ||
 	    (o->until_arg && !*o->until_arg))
 		return msg_usage("empty path");
@@ -1138,8 +1130,7 @@ int mountwatch_main(int argc, char **argv)
 	deadline_start(&w.deadline, w.o.timeout_set, w.o.timeout_ns);
 	if ((status = prepare(&w)) < 0) {
 		out_init(&w.out, stdout, w.o.mode);
-		r = cli_pick_method(&mountwatch_methods, w.o.method, &w);
-		status = r < 0 ? -r : mountwatch_methods.v[r].run(&w);
+		status = cli_run_method(&mountwatch_methods, w.o.method, &w);
 	}
 	if (w.procfd >= 0)
 		close(w.procfd);

@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/cli.h"
+#include "cli.h"
+#include "../lib/util.h"
 #include "../lib/exitcodes.h"
 #include "../lib/method.h"
 #include "../lib/msg.h"
@@ -144,10 +145,10 @@ static int probe_pidfd_info(const void *ctx, char *why, size_t len);
 static int probe_pidfd(const void *ctx, char *why, size_t len);
 static int probe_netlink(const void *ctx, char *why, size_t len);
 static int probe_procfs(const void *ctx, char *why, size_t len);
-static int run_pidfd_info(void *ctx);
-static int run_pidfd(void *ctx);
-static int run_netlink(void *ctx);
-static int run_procfs(void *ctx);
+static int run_pidfd_info(void *ctx, const struct method *m);
+static int run_pidfd(void *ctx, const struct method *m);
+static int run_netlink(void *ctx, const struct method *m);
+static int run_procfs(void *ctx, const struct method *m);
 
 static const struct method methods[] = {
 	{ "pidfd-info", "pidfd + epoll, exit status of any process from PIDFD_INFO_EXIT (6.15+)",
@@ -234,13 +235,6 @@ static int resolve(struct target *t, bool need_pidfd, bool need_start)
 		pidref_close(&t->ref); /* the start time is the handle now */
 	t->our_child = t->ref.pid > 0 && pid_is_our_child(t->ref.pid) == 1;
 	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	const uint64_t *x = a, *y = b;
-
-	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
 /* Marks duplicates (the same process named twice) as done, so each process
@@ -439,6 +433,8 @@ static int report(struct pidwait_opts *o, struct target *t, const struct exit_st
 		o->quiet = true;
 		return 0;
 	}
+	if (r < 0)
+		cli_write_failed(r);
 	return r;
 }
 
@@ -654,7 +650,7 @@ static int run_pidfds(struct pidwait_opts *o, bool info)
 			o->ep = -1;
 			return timed_out(o);
 		}
-		n = wait_epoll(ep, evs, (int)(sizeof(evs) / sizeof(evs[0])), &o->deadline, next);
+		n = wait_epoll(ep, evs, (int)ARRAY_SIZE(evs), &o->deadline, next);
 		if (n < 0) {
 			msg_errno(n, "epoll_wait");
 			close(ep);
@@ -682,13 +678,15 @@ static int run_pidfds(struct pidwait_opts *o, bool info)
 	return finish(o);
 }
 
-static int run_pidfd_info(void *ctx)
+static int run_pidfd_info(void *ctx, const struct method *m)
 {
+	((struct pidwait_opts *)ctx)->method_name = m->name;
 	return run_pidfds(ctx, true);
 }
 
-static int run_pidfd(void *ctx)
+static int run_pidfd(void *ctx, const struct method *m)
 {
+	((struct pidwait_opts *)ctx)->method_name = m->name;
 	return run_pidfds(ctx, false);
 }
 
@@ -730,8 +728,9 @@ static void ns_sleep_until(uint64_t when)
 		;
 }
 
-static int run_procfs(void *ctx)
+static int run_procfs(void *ctx, const struct method *m)
 {
+	((struct pidwait_opts *)ctx)->method_name = m->name;
 	struct pidwait_opts *o = ctx;
 	uint64_t interval = POLL_MIN_NS;
 	int r = open_targets(o, false, true);
@@ -775,13 +774,6 @@ static int run_procfs(void *ctx)
 		ns_sleep_until(wake);
 	}
 	return finish(o);
-}
-
-static int cmp_pid_index(const void *a, const void *b)
-{
-	const uint64_t *x = a, *y = b;
-
-	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
 struct nl_state {
@@ -842,7 +834,7 @@ static int block_fatal_signals(sigset_t *ret_set)
 	sigset_t set;
 
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
 		struct sigaction sa;
 
 		/* Leave ignored signals ignored. */
@@ -857,8 +849,9 @@ static int block_fatal_signals(sigset_t *ret_set)
 
 /* Netlink: one socket for every exit in the system, subscribed before any
  * handle is opened so no exit can slip between. */
-static int run_netlink(void *ctx)
+static int run_netlink(void *ctx, const struct method *m)
 {
+	((struct pidwait_opts *)ctx)->method_name = m->name;
 	struct pidwait_opts *o = ctx;
 	struct nl_state s = { .o = o };
 	struct epoll_event evs[4], ev = { .events = EPOLLIN };
@@ -903,7 +896,7 @@ static int run_netlink(void *ctx)
 		s.index[2 * s.n_index + 1] = i;
 		s.n_index++;
 	}
-	qsort(s.index, s.n_index, 2 * sizeof(uint64_t), cmp_pid_index);
+	qsort(s.index, s.n_index, 2 * sizeof(uint64_t), cmp_u64);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ev.data.u64 = 0;
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, nl, &ev) < 0) {
@@ -953,7 +946,7 @@ static int run_netlink(void *ctx)
 			goto out;
 		}
 		next = next_timer(o);
-		n = wait_epoll(ep, evs, (int)(sizeof(evs) / sizeof(evs[0])), &o->deadline, next);
+		n = wait_epoll(ep, evs, (int)ARRAY_SIZE(evs), &o->deadline, next);
 		if (n < 0) {
 			msg_errno(n, "epoll_wait");
 			goto out;
@@ -1248,14 +1241,8 @@ static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 		default: return msg_try_help();
 		}
 	}
-	if (o->method && strcmp(o->method, "auto") != 0) {
-		bool known = false;
-
-		for (size_t i = 0; i < pidwait_methods.n; i++)
-			known = known || strcmp(pidwait_methods.v[i].name, o->method) == 0;
-		if (!known)
-			return -cli_pick_method(&pidwait_methods, o->method, NULL); /* says why */
-	}
+	if (cli_check_method(&pidwait_methods, o->method) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (json + pairs + o->quiet > 1)
 		return msg_usage("--json, --pairs and --quiet exclude each other");
 	o->mode = json ? OUT_JSON_LINES : pairs ? OUT_PAIRS : OUT_HUMAN;
@@ -1317,7 +1304,7 @@ static int identify(struct pidwait_opts *o)
 		out_human(&o->out, "%d:%llu\n", (int)t->ref.pid, (unsigned long long)t->ref.inode);
 		pidref_close(&t->ref);
 		if (out_end(&o->out) < 0)
-			return EXIT_RUNTIME;
+			return cli_write_failed(o->out.err);
 	}
 	return EXIT_OK;
 }
@@ -1327,7 +1314,7 @@ int pidwait_main(int argc, char **argv); /* for cmd/wishbox.c, through cmd/tools
 int pidwait_main(int argc, char **argv)
 {
 	struct pidwait_opts o = { .method = NULL, .ep = -1 };
-	int r, i;
+	int r;
 
 	o.t0 = monotonic_ns();
 	r = parse_args(argc, argv, &o);
@@ -1336,14 +1323,8 @@ int pidwait_main(int argc, char **argv)
 		if (o.identify) {
 			r = identify(&o);
 		} else {
-			i = cli_pick_method(&pidwait_methods, o.method, &o);
-			if (i < 0) {
-				r = -i;
-			} else {
-				o.method_name = methods[i].name;
-				deadline_start(&o.deadline, o.timeout_set, o.timeout_ns);
-				r = methods[i].run(&o);
-			}
+			deadline_start(&o.deadline, o.timeout_set, o.timeout_ns);
+			r = cli_run_method(&pidwait_methods, o.method, &o);
 		}
 	} else if (r < 0) {
 		r = EXIT_OK; /* --help, --version */

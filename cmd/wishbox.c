@@ -18,6 +18,7 @@
 #include "../lib/method.h"
 #include "../lib/msg.h"
 #include "../lib/out.h"
+#include "cli.h"
 
 static const char usage_text[] =
 	"Usage:\n"
@@ -82,22 +83,11 @@ static const struct tool *find_tool(const char *name)
 	return NULL;
 }
 
-/* A write error on stdout is a failure; a reader that went away is not. */
-static int finish_stdout(int status)
-{
-	if (fflush(stdout) == 0 && !ferror(stdout))
-		return status;
-	if (errno == EPIPE)
-		return status;
-	msg_errno(-errno, "write error");
-	return status == EXIT_OK ? EXIT_RUNTIME : status;
-}
-
 static int run_tool(const struct tool *t, int argc, char **argv)
 {
 	msg_set_prog(t->name);
 	argv[0] = (char *)t->name;
-	return finish_stdout(t->main(argc, argv));
+	return cli_finish(t->main(argc, argv));
 }
 
 static int list_tools(void)
@@ -206,7 +196,7 @@ static int wishbox_main(int argc, char **argv)
 		const struct tool *t = find_tool(argv[1]);
 
 		if (strcmp(argv[1], "features") == 0)
-			return finish_stdout(features(argc - 1, argv + 1));
+			return cli_finish(features(argc - 1, argv + 1));
 		if (!t) {
 			msg_err("unknown tool '%s' (see 'wishbox --list')", argv[1]);
 			return EXIT_NOT_FOUND;
@@ -215,12 +205,12 @@ static int wishbox_main(int argc, char **argv)
 	}
 	while ((c = getopt_long(argc, argv, "+lhVJ", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': return finish_stdout(list_tools());
+		case 'l': return cli_finish(list_tools());
 		case 'I': install_dir = optarg; break;
 		case 'H': hard = true; break;
 		case 'J': return msg_usage("--json goes with 'wishbox features'");
-		case 'h': fputs(usage_text, stdout); return finish_stdout(EXIT_OK);
-		case 'V': return finish_stdout(msg_version());
+		case 'h': fputs(usage_text, stdout); return cli_finish(EXIT_OK);
+		case 'V': return cli_finish(msg_version());
 		default: return msg_try_help();
 		}
 	}
@@ -241,6 +231,10 @@ int main(int argc, char **argv)
 	/* Writers see EPIPE instead of dying, so a closed pipe ends a stream
 	 * quietly with a proper exit code. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A closed stdin, stdout or stderr would be the number the next open
+	 * gets: a device we write, and then our messages over its data. */
+	if (cli_open_std_fds() < 0)
+		return EXIT_RUNTIME;
 	if (argc < 1 || !argv[0])
 		return EXIT_USAGE;
 	base = strrchr(argv[0], '/');

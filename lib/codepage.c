@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util.h"
 #include "codepage.h"
 
 /* Code page 437 (US, original IBM PC) */
@@ -137,7 +138,7 @@ static const struct codepage pages[] = {
 
 const struct codepage *codepage_find(unsigned number)
 {
-	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(pages); i++)
 		if (pages[i].number == number)
 			return &pages[i];
 	return NULL;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devmount.h"
+#include "fileio.h"
 #include "mountinfo.h"
 
 /* The current mount table of this process, parsed (strings unescaped). */
@@ -166,22 +167,6 @@ int devmount_of_path(const char *path, struct devmount *ret)
 	return found;
 }
 
-static int read_line(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 /* Does loop device `name` (with a backing file) use inode (dev, ino)? */
 static bool loop_matches(const char *name, dev_t dev, ino_t ino, struct loopdev *ret)
 {
@@ -192,7 +177,7 @@ static bool loop_matches(const char *name, dev_t dev, ino_t ino, struct loopdev 
 	int fd;
 
 	snprintf(path, sizeof(path), "/sys/block/%s/dev", name);
-	if (read_line(path, buf, sizeof(buf)) < 0 || sscanf(buf, "%u:%u", &major, &minor) != 2)
+	if (read_file_line(AT_FDCWD, path, buf, sizeof(buf)) < 0 || sscanf(buf, "%u:%u", &major, &minor) != 2)
 		return false;
 	memset(ret, 0, sizeof(*ret));
 	if (snprintf(ret->path, sizeof(ret->path), "/dev/%s", name) >= (int)sizeof(ret->path))
@@ -213,10 +198,10 @@ static bool loop_matches(const char *name, dev_t dev, ino_t ino, struct loopdev 
 	/* No access to the device: the path sysfs keeps, if it still names
 	 * the same file here. */
 	snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", name);
-	if (read_line(path, buf, sizeof(buf)) < 0 || stat(buf, &st) < 0)
+	if (read_file_line(AT_FDCWD, path, buf, sizeof(buf)) < 0 || stat(buf, &st) < 0)
 		return false;
 	snprintf(path, sizeof(path), "/sys/block/%s/loop/offset", name);
-	if (read_line(path, buf, sizeof(buf)) == 0)
+	if (read_file_line(AT_FDCWD, path, buf, sizeof(buf)) == 0)
 		ret->offset = strtoull(buf, NULL, 10);
 	return st.st_dev == dev && st.st_ino == ino;
 }

@@ -774,7 +774,7 @@ static int boot_update(const struct fat_vol *v, enum boot_field field, const uin
 	if (r < 0)
 		return fail(r, why, len, "cannot read the boot sector");
 	if (memcmp(sec, v->boot, sizeof(v->boot)) != 0)
-		return fail(-ESTALE, why, len, "the boot sector changed while fatlabel ran");
+		return fail(-ESTALE, why, len, "the boot sector changed while it was being edited");
 	for (int copy = 0; copy < 2; copy++) {
 		uint64_t at = copy ? (uint64_t)v->backup_sector * v->sector_size : 0;
 

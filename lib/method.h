@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 #define METHOD_WHY_MAX 200
 
 struct method {
@@ -18,8 +20,9 @@ struct method {
 	/* ctx is the tool's options, or NULL for "on this system in general"
 	 * (wishbox features). Fills why in both cases. */
 	int (*probe)(const void *ctx, char *why, size_t len);
-	/* Does the job; returns the tool's exit code. */
-	int (*run)(void *ctx);
+	/* Does the job as method m (its name goes into the output); returns
+	 * the tool's exit code. */
+	int (*run)(void *ctx, const struct method *m);
 };
 
 struct method_set {
@@ -27,7 +30,7 @@ struct method_set {
 	size_t n;
 };
 
-#define METHOD_SET(arr) { (arr), sizeof(arr) / sizeof((arr)[0]) }
+#define METHOD_SET(arr) { (arr), ARRAY_SIZE(arr) }
 
 /* Called for each better method that was passed over, with its reason. */
 typedef void (*method_skip_fn)(const struct method *m, const char *why, void *arg);

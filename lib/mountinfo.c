@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mountinfo.h"
+#include "util.h"
 
 static int is_odigit(char c)
 {
@@ -300,23 +301,16 @@ void mountinfo_free(struct mountinfo *mi)
 	memset(mi, 0, sizeof(*mi));
 }
 
-static int streq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 bool mnt_rec_same_mount(const struct mnt_rec *a, const struct mnt_rec *b)
 {
 	return a->id == b->id && a->major == b->major && a->minor == b->minor &&
-	       streq(a->root, b->root) && streq(a->fstype, b->fstype);
+	       streq_ptr(a->root, b->root) && streq_ptr(a->fstype, b->fstype);
 }
 
 bool mnt_rec_changed(const struct mnt_rec *a, const struct mnt_rec *b)
 {
-	return !streq(a->vfs_opts, b->vfs_opts) || !streq(a->sb_opts, b->sb_opts) ||
-	       !streq(a->fields, b->fields) || !streq(a->source, b->source);
+	return !streq_ptr(a->vfs_opts, b->vfs_opts) || !streq_ptr(a->sb_opts, b->sb_opts) ||
+	       !streq_ptr(a->fields, b->fields) || !streq_ptr(a->source, b->source);
 }
 
 int mountinfo_diff(const struct mountinfo *a, const struct mountinfo *b, mnt_diff_fn fn, void *arg)
@@ -347,7 +341,7 @@ int mountinfo_diff(const struct mountinfo *a, const struct mountinfo *b, mnt_dif
 			x = i < a->n && nth(a, i)->id == y->id && mnt_rec_same_mount(nth(a, i), y) ?
 				    nth(a, i) :
 				    NULL;
-			if (pass == 0 && x && !streq(x->target, y->target))
+			if (pass == 0 && x && !streq_ptr(x->target, y->target))
 				r = fn(MNT_MOVE, x, y, arg);
 			else if (pass == 0 && x && mnt_rec_changed(x, y))
 				r = fn(MNT_CHANGE, x, y, arg);
@@ -448,7 +442,7 @@ struct mnt_rec *mnt_rec_dup(const struct mnt_rec *r)
 	struct mnt_rec *c;
 	char *p;
 
-	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
 		if (*src[i])
 			size += strlen(*src[i]) + 1;
 	c = malloc(size);
@@ -460,7 +454,7 @@ struct mnt_rec *mnt_rec_dup(const struct mnt_rec *r)
 		const char **dst[] = { &c->root,   &c->target, &c->vfs_opts, &c->fields,
 				       &c->fstype, &c->source, &c->sb_opts };
 
-		for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
 			size_t n;
 
 			if (!*src[i])

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
 #include "parse.h"
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
@@ -67,7 +68,7 @@ int parse_duration(const char *s, uint64_t *ret_ns)
 	}
 	if (!digits)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++)
 		if (strcmp(p, duration_units[i].name) == 0)
 			unit = duration_units[i].ns;
 	if (!unit)

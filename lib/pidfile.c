@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "pidfile.h"
 #include "pidref.h"
 
@@ -47,23 +48,10 @@ int pidfile_read(const char *path, pid_t pid_max, pid_t *ret_pid, uint64_t *ret_
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	while (len < sizeof(buf)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	r = read_fd_buf(fd, buf, sizeof(buf), &len);
 	close(fd);
+	if (r < 0)
+		return r;
 	if (len > PIDFILE_MAX)
 		return -EFBIG;
 	r = pidfile_parse(buf, len, pid_max, ret_pid, ret_inode);

@@ -15,6 +15,7 @@
 
 #include "linux-compat.h"
 #include "parse.h"
+#include "fileio.h"
 #include "pidref.h"
 
 int pidref_parse_spec(const char *s, pid_t pid_max, pid_t *ret_pid, uint64_t *ret_inode)
@@ -376,26 +377,6 @@ int pidref_open_fd(struct pidref *r, int fd)
 	return 0;
 }
 
-static int read_at(int dirfd, const char *name, char *buf, size_t len, size_t *ret_len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*ret_len = (size_t)n;
-	return 0;
-}
-
 static int open_proc_dir(pid_t pid)
 {
 	char path[32];
@@ -413,7 +394,7 @@ static int stat_at(int dirfd, struct procstat *st)
 	 * but leave room. */
 	char buf[2048];
 	size_t n = 0;
-	int r = read_at(dirfd, "stat", buf, sizeof(buf), &n);
+	int r = read_file_buf(dirfd, "stat", buf, sizeof(buf), &n);
 
 	if (r < 0)
 		return r;
@@ -461,7 +442,7 @@ int pidref_proc_state(const struct pidref *r, enum proc_state *ret_state,
 		return -EINVAL;
 	/* The common case, a running process: one open. */
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)r->pid);
-	ret = read_at(AT_FDCWD, path, buf, sizeof(buf), &n);
+	ret = read_file_buf(AT_FDCWD, path, buf, sizeof(buf), &n);
 	if (ret == 0)
 		ret = procstat_parse(buf, n, &st);
 	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && r->start && st.start != r->start))

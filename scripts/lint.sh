@@ -26,6 +26,24 @@ for f in "${src[@]}"; do
         2>/dev/null || status=1
 done
 
+echo "lint: lib/ prints nothing and knows no tool"
+# Code lines only: a comment may well say "stdout".
+code_lines() { grep -nvE '^[[:space:]]*(/?\*|//)' "$1" || true; }
+printers='\b(printf|vprintf|fprintf|vfprintf|dprintf|puts|fputs|putchar|putc|fputc|perror|fwrite|psignal)[[:space:]]*\(|\b(stdout|stderr)\b|\bSTD(OUT|ERR)_FILENO\b'
+tools=$(sed -n 's/^TOOL.[a-z0-9_]*, *"\([^"]*\)".*/\1/p' cmd/tools.h | paste -sd'|')
+for f in lib/*.c lib/*.h; do
+    case $f in lib/msg.[ch] | lib/out.[ch]) ;; *)
+        if code_lines "$f" | grep -E "$printers"; then
+            echo "lint: $f writes output: lib/ returns -errno and cmd/ speaks" >&2
+            status=1
+        fi ;;
+    esac
+    if code_lines "$f" | grep -E "\b($tools)\b"; then
+        echo "lint: $f names a tool: lib/ never knows one" >&2
+        status=1
+    fi
+done
+
 echo "lint: shellcheck"
 shopt -s nullglob
 scripts=(scripts/*.sh .ci/run tests/run-checks tests/bench/*.sh tests/vm/check-v[m] tests/vm/*.sh

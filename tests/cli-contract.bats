@@ -99,7 +99,7 @@ names_in() {
 # The five places a tool lives; each must list exactly the registry's tools.
 @test "cmd/, tools.h, man/, completions/ and tests/ list the same tools" {
     registry=$(tools | sort)
-    assert_equal "$(names_in "$TOP/cmd" "" .c wishbox)" "$registry"
+    assert_equal "$(names_in "$TOP/cmd" "" .c wishbox cli)" "$registry"
     assert_equal "$(names_in "$TOP/man" "" .1.scd wishbox)" "$registry"
     assert_equal "$(names_in "$TOP/completions/bash" "" "" wishbox)" "$registry"
     assert_equal "$(names_in "$TOP/completions/zsh" _ "" wishbox)" "$registry"

@@ -1,0 +1,95 @@
+/* Running commands as exec wrappers must (see exec.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "fileio.h"
+#include "sig.h"
+#include "util.h"
+
+int exec_failure_code(int err)
+{
+	err = err < 0 ? -err : err;
+	return err == ENOENT ? 127 : 126;
+}
+
+int exec_status_code(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+int exec_replace(char *const argv[], const sigset_t *mask, const int *keep, size_t nkeep)
+{
+	int r;
+
+	for (size_t i = 0; i < nkeep; i++) {
+		int fl = fcntl(keep[i], F_GETFD);
+
+		if (fl < 0 || fcntl(keep[i], F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return -errno;
+	}
+	r = sig_prepare_exec(mask);
+	if (r < 0)
+		return r;
+	execvp(argv[0], argv);
+	return -errno;
+}
+
+int exec_spawn(char *const argv[], const sigset_t *mask, const int *keep, size_t nkeep,
+	       struct exec_child *ret)
+{
+	int pipefd[2], err = 0, status, r;
+	char buf[sizeof(err) + 1];
+	size_t n = 0;
+	pid_t pid;
+
+	/* The child reports a failed exec through a close-on-exec pipe: EOF
+	 * means the program is running. */
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		safe_close(pipefd[0]);
+		safe_close(pipefd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		safe_close(pipefd[0]);
+		err = -exec_replace(argv, mask, keep, nkeep);
+		(void)write_all(pipefd[1], &err, sizeof(err));
+		_exit(127);
+	}
+	safe_close(pipefd[1]);
+	r = read_fd_buf(pipefd[0], buf, sizeof(buf), &n);
+	if (r == 0 && n == sizeof(err))
+		memcpy(&err, buf, sizeof(err));
+	safe_close(pipefd[0]);
+	if (err) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return -err;
+	}
+	ret->pid = pid;
+	/* Our own unreaped child: its PID cannot be reused, so this pidfd is
+	 * the one we started. */
+	ret->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
+
+int exec_wait(struct exec_child *c)
+{
+	int status;
+
+	while (waitpid(c->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	c->pidfd = safe_close(c->pidfd);
+	return exec_status_code(status);
+}
