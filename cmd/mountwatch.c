@@ -1008,9 +1008,20 @@ out:
 	return status;
 }
 
+/* Gives back what prepare() and the run opened and allocated. */
+static void mountwatch_free(struct mountwatch *w)
+{
+	w->procfd = safe_close(w->procfd);
+	w->nsfd = safe_close(w->nsfd);
+	free(w->target_path);
+	free(w->under_path);
+	free(w->until_path);
+	free(w->optbuf);
+}
+
 /* ---- command line ---------------------------------------------------- */
 
-/* An exit code, or -1 to go on. */
+/* CLI_CONTINUE, or the exit code to end with (see cli.h). */
 static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 {
 	int c;
@@ -1053,7 +1064,7 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case 'h': return cli_help(usage_text);
 		case 'V': return msg_version();
 		default: return msg_try_help();
 		}
@@ -1066,11 +1077,11 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 	if ((o->target && !*o->target) || (o->under && !*o->under) ||
 	    (o->until_arg && !*o->until_arg))
 		return msg_usage("empty path");
-	return -1;
+	return CLI_CONTINUE;
 }
 
 /* Opens /proc and the namespace, enters it for -N, resolves the paths
- * there. An exit code, or -1 to go on. */
+ * there. CLI_CONTINUE, or the exit code to end with. */
 static int prepare(struct mountwatch *w)
 {
 	const struct mountwatch_opts *o = &w->o;
@@ -1112,7 +1123,7 @@ static int prepare(struct mountwatch *w)
 		w->source_is_dev = true;
 		w->source_dev = st.st_rdev;
 	}
-	return -1;
+	return CLI_CONTINUE;
 }
 
 int mountwatch_main(int argc, char **argv);
@@ -1123,22 +1134,16 @@ int mountwatch_main(int argc, char **argv)
 		.procfd = -1,
 		.nsfd = -1,
 	};
-	int r, status;
+	int status;
 
-	if ((r = parse_args(argc, argv, &w.o)) >= 0)
-		return r;
+	status = parse_args(argc, argv, &w.o);
+	if (status != CLI_CONTINUE)
+		return status;
 	deadline_start(&w.deadline, w.o.timeout_set, w.o.timeout_ns);
-	if ((status = prepare(&w)) < 0) {
-		out_init(&w.out, stdout, w.o.mode);
+	out_init(&w.out, stdout, w.o.mode);
+	status = prepare(&w);
+	if (status == CLI_CONTINUE)
 		status = cli_run_method(&mountwatch_methods, w.o.method, &w);
-	}
-	if (w.procfd >= 0)
-		close(w.procfd);
-	if (w.nsfd >= 0)
-		close(w.nsfd);
-	free(w.target_path);
-	free(w.under_path);
-	free(w.until_path);
-	free(w.optbuf);
+	mountwatch_free(&w);
 	return status;
 }
