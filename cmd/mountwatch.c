@@ -135,7 +135,7 @@ struct mountwatch {
 	char *target_path, *under_path, *until_path;
 	bool source_is_dev;
 	dev_t source_dev;
-	const char *method; /* the name of the one running */
+	const char *method; /* the running method's name (JSON's "method") */
 	struct out out;
 	struct deadline deadline;
 	struct timespec now; /* when the events being handled were read */
@@ -156,13 +156,13 @@ static int run_fanotify(void *ctx, const struct method *m);
 static int probe_mountinfo(const void *ctx, char *why, size_t len);
 static int run_mountinfo(void *ctx, const struct method *m);
 
-static const struct method methods[] = {
+static const struct method mountwatch_method_list[] = {
 	{ "fanotify", "fanotify mount events (FAN_REPORT_MNT, 6.15) and statmount (6.8)",
 	  probe_fanotify, run_fanotify },
 	{ "mountinfo", "poll(POLLPRI) on /proc/self/mountinfo, re-read and compared",
 	  probe_mountinfo, run_mountinfo },
 };
-const struct method_set mountwatch_methods = METHOD_SET(methods);
+const struct method_set mountwatch_methods = METHOD_SET(mountwatch_method_list);
 
 /* ---- helpers: 0 or -errno, never print ------------------------------ */
 /* (then the machinery both methods share: filters, output, waiting) */
@@ -599,14 +599,13 @@ static int print_initial(struct mountwatch *w, const struct mnt_rec *v, size_t n
 
 static int run_mountinfo(void *ctx, const struct method *m)
 {
-	(void)m;
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[2];
 	int fd = -1, n = 1, r, status = EXIT_OK;
 	bool lost = false;
 
-	w->method = "mountinfo";
+	w->method = m->name;
 	if ((r = open_mountinfo(w, &fd)) < 0)
 		return failed(w, r, "cannot open mountinfo");
 	/* Opening it is the subscription: changes from now on wake poll(). */
@@ -808,7 +807,7 @@ static int resync(struct mountwatch *w, bool first)
 		const struct mnt_rec *c = idmap_get(&fresh, ids[i]), *old = idmap_get(&w->cache, ids[i]);
 
 		if (first)
-			err = emit(w, EV_EXISTING, c, NULL);
+			err = w->o.initial ? emit(w, EV_EXISTING, c, NULL) : 0; /* --initial */
 		else if (!old)
 			err = emit(w, EV_ATTACH, c, NULL);
 		else if (!streq_ptr(old->target, c->target))
@@ -925,17 +924,16 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 
 static int run_fanotify(void *ctx, const struct method *m)
 {
-	(void)m;
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[3];
 	int fan = -1, mi = -1, n = 1, r, status = EXIT_OK;
-	bool changes = w->o.events & EV_BIT(EV_CHANGE), quiet = w->o.quiet;
+	bool changes = w->o.events & EV_BIT(EV_CHANGE);
 	/* Room for about 1,600 events per read. */
 	const size_t buflen = 65536;
 	char *buf = malloc(buflen);
 
-	w->method = "fanotify";
+	w->method = m->name;
 	if (!buf)
 		return failed(w, -ENOMEM, "cannot read fanotify events");
 	/* Subscribe first, then list: nothing can fall in between. */
@@ -949,11 +947,7 @@ static int run_fanotify(void *ctx, const struct method *m)
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &w->now);
-	/* The listing is printed for --initial only. */
-	w->o.quiet = quiet || !w->o.initial;
-	r = resync(w, true);
-	w->o.quiet = quiet;
-	if (r < 0) {
+	if ((r = resync(w, true)) < 0) {
 		status = failed(w, r, "cannot list the mount table");
 		goto out;
 	}
