@@ -301,20 +301,26 @@ static bool pending(int fd, short what)
 	return poll(&p, 1, 0) > 0 && (p.revents & (what | POLLERR));
 }
 
-static const char *options_of(struct mountwatch *w, const struct mnt_rec *r)
+/* The options string of r in w's scratch buffer; NULL when r has none. */
+static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char **ret)
 {
 	size_t need = (r->vfs_opts ? strlen(r->vfs_opts) : 0) +
 		      (r->sb_opts ? strlen(r->sb_opts) : 0) + 8;
 
+	if (!r->vfs_opts && !r->sb_opts) {
+		*ret = NULL;
+		return 0;
+	}
 	if (need > w->optlen) {
 		char *b = realloc(w->optbuf, need);
 
 		if (!b)
-			return NULL;
+			return -ENOMEM;
 		w->optbuf = b;
 		w->optlen = need;
 	}
-	return mnt_rec_options(r, w->optbuf, w->optlen);
+	*ret = mnt_rec_options(r, w->optbuf, w->optlen);
+	return 0;
 }
 
 /* Text for a human line: control bytes as \xHH so an event stays one line. */
@@ -334,15 +340,16 @@ static void put_human(FILE *f, const char *s, const char *none)
 	}
 }
 
-static void human_line(struct mountwatch *w, enum ev ev, const struct mnt_rec *r,
-		       const char *opts, const char *old_target)
+/* Prints the human line of one event. 0, or -ENOMEM. */
+static int human_line(struct mountwatch *w, enum ev ev, const struct mnt_rec *r,
+		      const char *opts, const char *old_target)
 {
 	char *line = NULL, stamp[40], clock[24] = "??:??:??.??????";
 	size_t len = 0;
 	FILE *f = open_memstream(&line, &len);
 
 	if (!f)
-		return;
+		return -ENOMEM;
 	/* HH:MM:SS.uuuuuu of the ISO stamp. */
 	if (timefmt_iso8601_us(&w->now, stamp, sizeof(stamp)) == 0)
 		snprintf(clock, sizeof(clock), "%.15s", stamp + 11);
@@ -378,9 +385,14 @@ static void human_line(struct mountwatch *w, enum ev ev, const struct mnt_rec *r
 		}
 	}
 	fputc('\n', f);
-	if (fclose(f) == 0)
-		out_human(&w->out, "%s", line);
+	/* A memory stream fails only for want of memory. */
+	if (fclose(f) != 0) {
+		free(line);
+		return -ENOMEM;
+	}
+	out_human(&w->out, "%s", line);
 	free(line);
+	return 0;
 }
 
 static int print_event(struct mountwatch *w, enum ev ev, const struct mnt_rec *r,
@@ -389,14 +401,16 @@ static int print_event(struct mountwatch *w, enum ev ev, const struct mnt_rec *r
 	static const struct mnt_rec none;
 	char stamp[40], prop[64];
 	const char *opts;
+	int err;
 
 	if (!r)
 		r = &none;
-	opts = r->vfs_opts || r->sb_opts ? options_of(w, r) : NULL;
+	if ((err = options_of(w, r, &opts)) < 0)
+		return err;
 	out_begin(&w->out);
 	if (w->o.mode == OUT_HUMAN) {
-		human_line(w, ev, r, opts, old_target);
-		return out_end(&w->out);
+		err = human_line(w, ev, r, opts, old_target);
+		return err < 0 ? err : out_end(&w->out);
 	}
 	out_str(&w->out, "event", ev_names[ev]);
 	if (r->id)
@@ -617,7 +631,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 	w->at_until = count_at(prev, w->until_path);
 	ready(prev->n);
 	if ((r = print_initial(w, prev->v, prev->n)) < 0) {
-		status = failed(w, r, "write error");
+		status = failed(w, r, "cannot print an event");
 		goto out;
 	}
 	fds[0] = (struct pollfd){ .fd = fd, .events = POLLPRI };
@@ -639,7 +653,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		clock_gettime(CLOCK_REALTIME, &w->now);
 		r = mountinfo_diff(prev, cur, on_diff, &d);
 		if (d.err < 0) {
-			status = failed(w, d.err, "write error");
+			status = failed(w, d.err, "cannot print an event");
 			break;
 		}
 		/* One overflow stands for every loss until the next change
@@ -647,7 +661,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		if (r == 0 && !after_change && !lost) {
 			msg_info("the table changed but shows no difference: a change came and went");
 			if ((r = emit(w, EV_OVERFLOW, NULL, NULL)) < 0) {
-				status = failed(w, r, "write error");
+				status = failed(w, r, "cannot print an event");
 				break;
 			}
 		}
@@ -856,9 +870,13 @@ static int on_fanotify(uint64_t mask, uint64_t id, int fd, void *arg)
 
 			err = emit(w, EV_MOVE, &gone, old ? old->target : NULL);
 		} else if (err == 0) {
+			/* cache_put() frees old: keep where it was. */
 			char *from = old && old->target ? strdup(old->target) : NULL;
 
-			err = cache_put(w, &r);
+			if (old && old->target && !from)
+				err = -ENOMEM;
+			if (!err)
+				err = cache_put(w, &r);
 			if (!err)
 				err = emit(w, EV_MOVE, &r, from);
 			free(from);
@@ -911,8 +929,13 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 	for (size_t i = 0; idmap_next(&w->cache, &i, &id, &v);) {
 		if (((struct mnt_rec *)v)->id_old != cur->id_old)
 			continue;
-		if (stat_rec(w, id, &r) < 0)
-			return 0;
+		err = stat_rec(w, id, &r);
+		if (err == -ENOMEM) {
+			d->err = err;
+			return err;
+		}
+		if (err < 0)
+			return 0; /* gone meanwhile: its detach tells */
 		if ((err = cache_put(w, &r)) < 0 || (err = emit(w, EV_CHANGE, &r, NULL)) < 0) {
 			d->err = err;
 			return err;
@@ -1018,7 +1041,7 @@ static void mountwatch_free(struct mountwatch *w)
 /* CLI_CONTINUE, or the exit code to end with (see cli.h). */
 static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 {
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "T:t:S:e:c:N:JPqvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1027,7 +1050,12 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 		case 't': o->types = optarg; break;
 		case 'S': o->source = optarg; break;
 		case 'e':
-			if (parse_events(optarg, &o->events) < 0)
+			r = parse_events(optarg, &o->events);
+			if (r == -ENOMEM) {
+				msg_errno(r, "-e");
+				return EXIT_RUNTIME;
+			}
+			if (r < 0)
 				return msg_usage("unknown event in '%s' (choose from attach, detach, "
 						 "move, change, all)", optarg);
 			break;
