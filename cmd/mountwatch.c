@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
@@ -18,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "../lib/caps.h"
 #include "../lib/exitcodes.h"
 #include "../lib/idmap.h"
 #include "../lib/method.h"
@@ -32,6 +33,7 @@
 #include "../lib/timeout.h"
 #include "../lib/util.h"
 #include "../lib/linux-compat.h"
+#include "cli.h"
 
 static const char usage_text[] =
 	"Usage:\n"
@@ -102,6 +104,7 @@ static const struct option longopts[] = {
 enum ev { EV_EXISTING, EV_ATTACH, EV_DETACH, EV_MOVE, EV_CHANGE, EV_OVERFLOW };
 static const char *const ev_names[] = { "existing", "attach", "detach",
 					"move",     "change", "overflow" };
+_Static_assert(ARRAY_SIZE(ev_names) == EV_OVERFLOW + 1, "one name per event");
 #define EV_BIT(e) (1u << (e))
 #define EV_DEFAULT (EV_BIT(EV_ATTACH) | EV_BIT(EV_DETACH) | EV_BIT(EV_MOVE))
 #define EV_ALL (EV_DEFAULT | EV_BIT(EV_CHANGE))
@@ -264,7 +267,7 @@ static int open_mntns(const char *spec, int *ret)
 {
 	char path[64];
 	pid_t pid;
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (parse_pid(spec, read_pid_max(), &pid) == 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
@@ -273,11 +276,9 @@ static int open_mntns(const char *spec, int *ret)
 	fd = open(spec, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS) {
-		close(fd);
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS)
 		return -EINVAL;
-	}
-	*ret = fd;
+	*ret = take_fd(&fd);
 	return 0;
 }
 
@@ -534,7 +535,8 @@ static bool wait_events(struct mountwatch *w, struct pollfd *fds, int n, int *st
 static int probe_mountinfo(const void *ctx, char *why, size_t len)
 {
 	const struct mountwatch *w = ctx;
-	int fd = -1, r = 0;
+	_cleanup_close_ int fd = -1;
+	int r = 0;
 
 	if (w && w->procfd < 0) {
 		snprintf(why, len, "cannot open /proc (is it mounted?)");
@@ -548,7 +550,6 @@ static int probe_mountinfo(const void *ctx, char *why, size_t len)
 		snprintf(why, len, "cannot open /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
-	close(fd);
 	snprintf(why, len, "poll(POLLPRI) on /proc/self/mountinfo, re-read and compared");
 	return 0;
 }
@@ -616,7 +617,8 @@ static int run_mountinfo(void *ctx, const struct method *m)
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[2];
-	int fd = -1, n = 1, r, status = EXIT_OK;
+	_cleanup_close_ int fd = -1;
+	int n = 1, r, status = EXIT_OK;
 	bool lost = false;
 
 	w->method = m->name;
@@ -671,7 +673,6 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		t = prev, prev = cur, cur = t;
 	}
 out:
-	close(fd);
 	mountinfo_free(&a);
 	mountinfo_free(&b);
 	return status;
@@ -679,48 +680,53 @@ out:
 
 /* ---- method fanotify: FAN_REPORT_MNT events + statmount ------------- */
 
+/* The reason a probe gives when call failed with err: not in this kernel
+ * (when since names the release that brought it), the privilege this process
+ * lacks, or what the kernel said. */
+static void probe_why(const char *call, const char *since, int err, char *why, size_t len)
+{
+	char need[METHOD_WHY_MAX];
+
+	if (since && errno_is_not_supported(err))
+		snprintf(why, len, "%s: not in this kernel (%s)", call, since);
+	else if (errno_is_privilege(err) && caps_need(CAP_SYS_ADMIN, need, sizeof(need)) < 0)
+		snprintf(why, len, "%s: %s", call, need);
+	else if (errno_is_privilege(err))
+		/* Held here, but not over the owner of the watched namespace. */
+		snprintf(why, len, "%s: not permitted (needs CAP_SYS_ADMIN over the mount "
+				   "namespace's owner)", call);
+	else
+		snprintf(why, len, "%s: %s", call, strerror(-err));
+}
+
 static int probe_fanotify(const void *ctx, char *why, size_t len)
 {
 	const struct mountwatch *w = ctx;
+	_cleanup_close_ int fan = -1, own_nsfd = -1;
 	uint64_t *ids = NULL;
 	size_t n;
-	int fan, nsfd, r;
+	int nsfd, r;
 
 	if ((r = mountapi_fanotify_init(&fan)) < 0) {
-		if (r == -EINVAL)
-			snprintf(why, len, "fanotify_init(FAN_REPORT_MNT): not in this kernel (6.15+)");
-		else
-			snprintf(why, len, "fanotify_init(FAN_REPORT_MNT): %s", strerror(-r));
+		probe_why("fanotify_init(FAN_REPORT_MNT)", "6.15+", r, why, len);
 		return r;
 	}
 	if (w && w->nsfd < 0) {
 		snprintf(why, len, "cannot open /proc/self/ns/mnt (is /proc mounted?)");
-		close(fan);
 		return -ENOENT;
 	}
-	nsfd = w ? w->nsfd : open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
+	if (!w && (own_nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
 		r = -errno;
 		snprintf(why, len, "cannot open /proc/self/ns/mnt: %s", strerror(-r));
-		close(fan);
 		return r;
 	}
-	r = mountapi_fanotify_mark_ns(fan, nsfd);
-	if (!w)
-		close(nsfd);
-	close(fan);
-	if (r == -EPERM) {
-		snprintf(why, len, "fanotify_mark(FAN_MARK_MNTNS): not permitted "
-				   "(needs CAP_SYS_ADMIN over the mount namespace's owner)");
-		return r;
-	}
-	if (r < 0) {
-		snprintf(why, len, "fanotify_mark(FAN_MARK_MNTNS): %s", strerror(-r));
+	nsfd = w ? w->nsfd : own_nsfd;
+	if ((r = mountapi_fanotify_mark_ns(fan, nsfd)) < 0) {
+		probe_why("fanotify_mark(FAN_MARK_MNTNS)", NULL, r, why, len);
 		return r;
 	}
 	if ((r = mountapi_listmount(&ids, &n)) < 0) {
-		snprintf(why, len, "listmount: %s", r == -ENOSYS ? "not in this kernel (6.8+)" :
-								 strerror(-r));
+		probe_why("listmount", "6.8+", r, why, len);
 		return r;
 	}
 	free(ids);
@@ -850,8 +856,7 @@ static int on_fanotify(uint64_t mask, uint64_t id, int fd, void *arg)
 	struct mnt_rec r;
 	int err = 0;
 
-	if (fd >= 0)
-		close(fd);
+	safe_close(fd);
 	if (mask & FAN_Q_OVERFLOW) {
 		msg_info("fanotify queue overflow: events were lost, listing the table again");
 		if ((err = emit(w, EV_OVERFLOW, NULL, NULL)) < 0 || (err = resync(w, false)) < 0)
@@ -1013,10 +1018,8 @@ static int run_fanotify(void *ctx, const struct method *m)
 		}
 	}
 out:
-	if (fan >= 0)
-		close(fan);
-	if (mi >= 0)
-		close(mi);
+	fan = safe_close(fan);
+	mi = safe_close(mi);
 	mountinfo_free(&a);
 	mountinfo_free(&b);
 	cache_clear(w);
