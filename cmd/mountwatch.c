@@ -167,8 +167,7 @@ static const struct method mountwatch_method_list[] = {
 };
 const struct method_set mountwatch_methods = METHOD_SET(mountwatch_method_list);
 
-/* ---- helpers: 0 or -errno, never print ------------------------------ */
-/* (then the machinery both methods share: filters, output, waiting) */
+/* ---- helpers: 0 or -errno (or a plain answer), never print ---------- */
 
 static int parse_events(const char *list, unsigned int *ret)
 {
@@ -323,6 +322,9 @@ static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char 
 	*ret = mnt_rec_options(r, w->optbuf, w->optlen);
 	return 0;
 }
+
+/* ---- what both methods share: events, failures, waiting ------------- */
+/* These print: events on stdout (through w->out), messages on stderr. */
 
 /* Text for a human line: control bytes as \xHH so an event stays one line. */
 static void put_human(FILE *f, const char *s, const char *none)
