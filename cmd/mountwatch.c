@@ -169,7 +169,7 @@ const struct method_set mountwatch_methods = METHOD_SET(mountwatch_method_list);
 
 /* ---- helpers: 0 or -errno (or a plain answer), never print ---------- */
 
-static int parse_events(const char *list, unsigned int *ret)
+static int parse_events(const char *list, unsigned int *ret_bits)
 {
 	unsigned int bits = 0;
 	char *copy = strdup(list), *save = NULL;
@@ -193,7 +193,7 @@ static int parse_events(const char *list, unsigned int *ret)
 	free(copy);
 	if (!bits)
 		return -EINVAL;
-	*ret = bits;
+	*ret_bits = bits;
 	return 0;
 }
 
@@ -247,22 +247,22 @@ static bool rec_matches(const struct mountwatch *w, const struct mnt_rec *r, con
 }
 
 /* A path relative to the current directory, or the one after setns(). */
-static int resolve_path(const char *path, bool must_exist, char **ret)
+static int resolve_path(const char *path, bool must_exist, char **ret_path)
 {
 	char *real = realpath(path, NULL), cwd[PATH_MAX];
 
 	if (real) {
-		*ret = real;
+		*ret_path = real;
 		return 0;
 	}
 	if (must_exist || errno == ENOMEM)
 		return -errno;
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
-	return path_normalize(path, cwd, ret);
+	return path_normalize(path, cwd, ret_path);
 }
 
-static int open_mntns(const char *spec, int *ret)
+static int open_mntns(const char *spec, int *ret_fd)
 {
 	char path[64];
 	pid_t pid;
@@ -277,11 +277,11 @@ static int open_mntns(const char *spec, int *ret)
 		return -errno;
 	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS)
 		return -EINVAL;
-	*ret = take_fd(&fd);
+	*ret_fd = take_fd(&fd);
 	return 0;
 }
 
-static int open_mountinfo(const struct mountwatch *w, int *ret)
+static int open_mountinfo(const struct mountwatch *w, int *ret_fd)
 {
 	int fd = openat(w->procfd, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
 
@@ -289,7 +289,7 @@ static int open_mountinfo(const struct mountwatch *w, int *ret)
 		fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	*ret = fd;
+	*ret_fd = fd;
 	return 0;
 }
 
@@ -302,13 +302,13 @@ static bool pending(int fd, short what)
 }
 
 /* The options string of r in w's scratch buffer; NULL when r has none. */
-static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char **ret)
+static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char **ret_opts)
 {
 	size_t need = (r->vfs_opts ? strlen(r->vfs_opts) : 0) +
 		      (r->sb_opts ? strlen(r->sb_opts) : 0) + 8;
 
 	if (!r->vfs_opts && !r->sb_opts) {
-		*ret = NULL;
+		*ret_opts = NULL;
 		return 0;
 	}
 	if (need > w->optlen) {
@@ -319,7 +319,7 @@ static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char 
 		w->optbuf = b;
 		w->optlen = need;
 	}
-	*ret = mnt_rec_options(r, w->optbuf, w->optlen);
+	*ret_opts = mnt_rec_options(r, w->optbuf, w->optlen);
 	return 0;
 }
 
