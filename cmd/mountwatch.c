@@ -1112,6 +1112,16 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 static int prepare(struct mountwatch *w)
 {
 	const struct mountwatch_opts *o = &w->o;
+	/* Where the paths given are resolved to, in the watched namespace. */
+	const struct {
+		const char *arg;
+		bool must_exist;
+		char **ret;
+	} paths[] = {
+		{ o->until_arg, true, &w->until_path },
+		{ o->target, false, &w->target_path },
+		{ o->under, false, &w->under_path },
+	};
 	struct stat st;
 	int r;
 
@@ -1134,17 +1144,13 @@ static int prepare(struct mountwatch *w)
 	} else {
 		w->nsfd = w->procfd >= 0 ? openat(w->procfd, "thread-self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
 	}
-	if (o->until_arg && (r = resolve_path(o->until_arg, true, &w->until_path)) < 0) {
-		msg_errno(r, "%s", o->until_arg);
-		return EXIT_RUNTIME;
-	}
-	if (o->target && (r = resolve_path(o->target, false, &w->target_path)) < 0) {
-		msg_errno(r, "%s", o->target);
-		return EXIT_RUNTIME;
-	}
-	if (o->under && (r = resolve_path(o->under, false, &w->under_path)) < 0) {
-		msg_errno(r, "%s", o->under);
-		return EXIT_RUNTIME;
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		if (!paths[i].arg)
+			continue;
+		if ((r = resolve_path(paths[i].arg, paths[i].must_exist, paths[i].ret)) < 0) {
+			msg_errno(r, "%s", paths[i].arg);
+			return EXIT_RUNTIME;
+		}
 	}
 	if (o->source && stat(o->source, &st) == 0 && S_ISBLK(st.st_mode)) {
 		w->source_is_dev = true;
