@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
@@ -18,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "../lib/caps.h"
 #include "../lib/exitcodes.h"
 #include "../lib/idmap.h"
 #include "../lib/method.h"
@@ -32,6 +33,7 @@
 #include "../lib/timeout.h"
 #include "../lib/util.h"
 #include "../lib/linux-compat.h"
+#include "cli.h"
 
 static const char usage_text[] =
 	"Usage:\n"
@@ -102,6 +104,7 @@ static const struct option longopts[] = {
 enum ev { EV_EXISTING, EV_ATTACH, EV_DETACH, EV_MOVE, EV_CHANGE, EV_OVERFLOW };
 static const char *const ev_names[] = { "existing", "attach", "detach",
 					"move",     "change", "overflow" };
+_Static_assert(ARRAY_SIZE(ev_names) == EV_OVERFLOW + 1, "one name per event");
 #define EV_BIT(e) (1u << (e))
 #define EV_DEFAULT (EV_BIT(EV_ATTACH) | EV_BIT(EV_DETACH) | EV_BIT(EV_MOVE))
 #define EV_ALL (EV_DEFAULT | EV_BIT(EV_CHANGE))
@@ -135,7 +138,7 @@ struct mountwatch {
 	char *target_path, *under_path, *until_path;
 	bool source_is_dev;
 	dev_t source_dev;
-	const char *method; /* the name of the one running */
+	const char *method; /* the running method's name (JSON's "method") */
 	struct out out;
 	struct deadline deadline;
 	struct timespec now; /* when the events being handled were read */
@@ -156,18 +159,17 @@ static int run_fanotify(void *ctx, const struct method *m);
 static int probe_mountinfo(const void *ctx, char *why, size_t len);
 static int run_mountinfo(void *ctx, const struct method *m);
 
-static const struct method methods[] = {
+static const struct method mountwatch_method_list[] = {
 	{ "fanotify", "fanotify mount events (FAN_REPORT_MNT, 6.15) and statmount (6.8)",
 	  probe_fanotify, run_fanotify },
 	{ "mountinfo", "poll(POLLPRI) on /proc/self/mountinfo, re-read and compared",
 	  probe_mountinfo, run_mountinfo },
 };
-const struct method_set mountwatch_methods = METHOD_SET(methods);
+const struct method_set mountwatch_methods = METHOD_SET(mountwatch_method_list);
 
-/* ---- helpers: 0 or -errno, never print ------------------------------ */
-/* (then the machinery both methods share: filters, output, waiting) */
+/* ---- helpers: 0 or -errno (or a plain answer), never print ---------- */
 
-static int parse_events(const char *list, unsigned int *ret)
+static int parse_events(const char *list, unsigned int *ret_bits)
 {
 	unsigned int bits = 0;
 	char *copy = strdup(list), *save = NULL;
@@ -191,7 +193,7 @@ static int parse_events(const char *list, unsigned int *ret)
 	free(copy);
 	if (!bits)
 		return -EINVAL;
-	*ret = bits;
+	*ret_bits = bits;
 	return 0;
 }
 
@@ -245,26 +247,26 @@ static bool rec_matches(const struct mountwatch *w, const struct mnt_rec *r, con
 }
 
 /* A path relative to the current directory, or the one after setns(). */
-static int resolve_path(const char *path, bool must_exist, char **ret)
+static int resolve_path(const char *path, bool must_exist, char **ret_path)
 {
 	char *real = realpath(path, NULL), cwd[PATH_MAX];
 
 	if (real) {
-		*ret = real;
+		*ret_path = real;
 		return 0;
 	}
 	if (must_exist || errno == ENOMEM)
 		return -errno;
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
-	return path_normalize(path, cwd, ret);
+	return path_normalize(path, cwd, ret_path);
 }
 
-static int open_mntns(const char *spec, int *ret)
+static int open_mntns(const char *spec, int *ret_fd)
 {
 	char path[64];
 	pid_t pid;
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (parse_pid(spec, read_pid_max(), &pid) == 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
@@ -273,15 +275,13 @@ static int open_mntns(const char *spec, int *ret)
 	fd = open(spec, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS) {
-		close(fd);
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS)
 		return -EINVAL;
-	}
-	*ret = fd;
+	*ret_fd = take_fd(&fd);
 	return 0;
 }
 
-static int open_mountinfo(const struct mountwatch *w, int *ret)
+static int open_mountinfo(const struct mountwatch *w, int *ret_fd)
 {
 	int fd = openat(w->procfd, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
 
@@ -289,7 +289,7 @@ static int open_mountinfo(const struct mountwatch *w, int *ret)
 		fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	*ret = fd;
+	*ret_fd = fd;
 	return 0;
 }
 
@@ -301,21 +301,30 @@ static bool pending(int fd, short what)
 	return poll(&p, 1, 0) > 0 && (p.revents & (what | POLLERR));
 }
 
-static const char *options_of(struct mountwatch *w, const struct mnt_rec *r)
+/* The options string of r in w's scratch buffer; NULL when r has none. */
+static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char **ret_opts)
 {
 	size_t need = (r->vfs_opts ? strlen(r->vfs_opts) : 0) +
 		      (r->sb_opts ? strlen(r->sb_opts) : 0) + 8;
 
+	if (!r->vfs_opts && !r->sb_opts) {
+		*ret_opts = NULL;
+		return 0;
+	}
 	if (need > w->optlen) {
 		char *b = realloc(w->optbuf, need);
 
 		if (!b)
-			return NULL;
+			return -ENOMEM;
 		w->optbuf = b;
 		w->optlen = need;
 	}
-	return mnt_rec_options(r, w->optbuf, w->optlen);
+	*ret_opts = mnt_rec_options(r, w->optbuf, w->optlen);
+	return 0;
 }
+
+/* ---- what both methods share: events, failures, waiting ------------- */
+/* These print: events on stdout (through w->out), messages on stderr. */
 
 /* Text for a human line: control bytes as \xHH so an event stays one line. */
 static void put_human(FILE *f, const char *s, const char *none)
@@ -334,15 +343,16 @@ static void put_human(FILE *f, const char *s, const char *none)
 	}
 }
 
-static void human_line(struct mountwatch *w, enum ev ev, const struct mnt_rec *r,
-		       const char *opts, const char *old_target)
+/* Prints the human line of one event. 0, or -ENOMEM. */
+static int human_line(struct mountwatch *w, enum ev ev, const struct mnt_rec *r,
+		      const char *opts, const char *old_target)
 {
 	char *line = NULL, stamp[40], clock[24] = "??:??:??.??????";
 	size_t len = 0;
 	FILE *f = open_memstream(&line, &len);
 
 	if (!f)
-		return;
+		return -ENOMEM;
 	/* HH:MM:SS.uuuuuu of the ISO stamp. */
 	if (timefmt_iso8601_us(&w->now, stamp, sizeof(stamp)) == 0)
 		snprintf(clock, sizeof(clock), "%.15s", stamp + 11);
@@ -378,9 +388,14 @@ static void human_line(struct mountwatch *w, enum ev ev, const struct mnt_rec *r
 		}
 	}
 	fputc('\n', f);
-	if (fclose(f) == 0)
-		out_human(&w->out, "%s", line);
+	/* A memory stream fails only for want of memory. */
+	if (fclose(f) != 0) {
+		free(line);
+		return -ENOMEM;
+	}
+	out_human(&w->out, "%s", line);
 	free(line);
+	return 0;
 }
 
 static int print_event(struct mountwatch *w, enum ev ev, const struct mnt_rec *r,
@@ -389,14 +404,16 @@ static int print_event(struct mountwatch *w, enum ev ev, const struct mnt_rec *r
 	static const struct mnt_rec none;
 	char stamp[40], prop[64];
 	const char *opts;
+	int err;
 
 	if (!r)
 		r = &none;
-	opts = r->vfs_opts || r->sb_opts ? options_of(w, r) : NULL;
+	if ((err = options_of(w, r, &opts)) < 0)
+		return err;
 	out_begin(&w->out);
 	if (w->o.mode == OUT_HUMAN) {
-		human_line(w, ev, r, opts, old_target);
-		return out_end(&w->out);
+		err = human_line(w, ev, r, opts, old_target);
+		return err < 0 ? err : out_end(&w->out);
 	}
 	out_str(&w->out, "event", ev_names[ev]);
 	if (r->id)
@@ -520,7 +537,8 @@ static bool wait_events(struct mountwatch *w, struct pollfd *fds, int n, int *st
 static int probe_mountinfo(const void *ctx, char *why, size_t len)
 {
 	const struct mountwatch *w = ctx;
-	int fd = -1, r = 0;
+	_cleanup_close_ int fd = -1;
+	int r = 0;
 
 	if (w && w->procfd < 0) {
 		snprintf(why, len, "cannot open /proc (is it mounted?)");
@@ -534,7 +552,6 @@ static int probe_mountinfo(const void *ctx, char *why, size_t len)
 		snprintf(why, len, "cannot open /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
-	close(fd);
 	snprintf(why, len, "poll(POLLPRI) on /proc/self/mountinfo, re-read and compared");
 	return 0;
 }
@@ -599,14 +616,14 @@ static int print_initial(struct mountwatch *w, const struct mnt_rec *v, size_t n
 
 static int run_mountinfo(void *ctx, const struct method *m)
 {
-	(void)m;
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[2];
-	int fd = -1, n = 1, r, status = EXIT_OK;
+	_cleanup_close_ int fd = -1;
+	int n = 1, r, status = EXIT_OK;
 	bool lost = false;
 
-	w->method = "mountinfo";
+	w->method = m->name;
 	if ((r = open_mountinfo(w, &fd)) < 0)
 		return failed(w, r, "cannot open mountinfo");
 	/* Opening it is the subscription: changes from now on wake poll(). */
@@ -618,7 +635,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 	w->at_until = count_at(prev, w->until_path);
 	ready(prev->n);
 	if ((r = print_initial(w, prev->v, prev->n)) < 0) {
-		status = failed(w, r, "write error");
+		status = failed(w, r, "cannot print an event");
 		goto out;
 	}
 	fds[0] = (struct pollfd){ .fd = fd, .events = POLLPRI };
@@ -640,7 +657,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		clock_gettime(CLOCK_REALTIME, &w->now);
 		r = mountinfo_diff(prev, cur, on_diff, &d);
 		if (d.err < 0) {
-			status = failed(w, d.err, "write error");
+			status = failed(w, d.err, "cannot print an event");
 			break;
 		}
 		/* One overflow stands for every loss until the next change
@@ -648,7 +665,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		if (r == 0 && !after_change && !lost) {
 			msg_info("the table changed but shows no difference: a change came and went");
 			if ((r = emit(w, EV_OVERFLOW, NULL, NULL)) < 0) {
-				status = failed(w, r, "write error");
+				status = failed(w, r, "cannot print an event");
 				break;
 			}
 		}
@@ -658,7 +675,6 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		t = prev, prev = cur, cur = t;
 	}
 out:
-	close(fd);
 	mountinfo_free(&a);
 	mountinfo_free(&b);
 	return status;
@@ -666,48 +682,53 @@ out:
 
 /* ---- method fanotify: FAN_REPORT_MNT events + statmount ------------- */
 
+/* The reason a probe gives when call failed with err: not in this kernel
+ * (when since names the release that brought it), the privilege this process
+ * lacks, or what the kernel said. */
+static void probe_why(const char *call, const char *since, int err, char *why, size_t len)
+{
+	char need[METHOD_WHY_MAX];
+
+	if (since && errno_is_not_supported(err))
+		snprintf(why, len, "%s: not in this kernel (%s)", call, since);
+	else if (errno_is_privilege(err) && caps_need(CAP_SYS_ADMIN, need, sizeof(need)) < 0)
+		snprintf(why, len, "%s: %s", call, need);
+	else if (errno_is_privilege(err))
+		/* Held here, but not over the owner of the watched namespace. */
+		snprintf(why, len, "%s: not permitted (needs CAP_SYS_ADMIN over the mount "
+				   "namespace's owner)", call);
+	else
+		snprintf(why, len, "%s: %s", call, strerror(-err));
+}
+
 static int probe_fanotify(const void *ctx, char *why, size_t len)
 {
 	const struct mountwatch *w = ctx;
+	_cleanup_close_ int fan = -1, own_nsfd = -1;
 	uint64_t *ids = NULL;
 	size_t n;
-	int fan, nsfd, r;
+	int nsfd, r;
 
 	if ((r = mountapi_fanotify_init(&fan)) < 0) {
-		if (r == -EINVAL)
-			snprintf(why, len, "fanotify_init(FAN_REPORT_MNT): not in this kernel (6.15+)");
-		else
-			snprintf(why, len, "fanotify_init(FAN_REPORT_MNT): %s", strerror(-r));
+		probe_why("fanotify_init(FAN_REPORT_MNT)", "6.15+", r, why, len);
 		return r;
 	}
 	if (w && w->nsfd < 0) {
 		snprintf(why, len, "cannot open /proc/self/ns/mnt (is /proc mounted?)");
-		close(fan);
 		return -ENOENT;
 	}
-	nsfd = w ? w->nsfd : open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
+	if (!w && (own_nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
 		r = -errno;
 		snprintf(why, len, "cannot open /proc/self/ns/mnt: %s", strerror(-r));
-		close(fan);
 		return r;
 	}
-	r = mountapi_fanotify_mark_ns(fan, nsfd);
-	if (!w)
-		close(nsfd);
-	close(fan);
-	if (r == -EPERM) {
-		snprintf(why, len, "fanotify_mark(FAN_MARK_MNTNS): not permitted "
-				   "(needs CAP_SYS_ADMIN over the mount namespace's owner)");
-		return r;
-	}
-	if (r < 0) {
-		snprintf(why, len, "fanotify_mark(FAN_MARK_MNTNS): %s", strerror(-r));
+	nsfd = w ? w->nsfd : own_nsfd;
+	if ((r = mountapi_fanotify_mark_ns(fan, nsfd)) < 0) {
+		probe_why("fanotify_mark(FAN_MARK_MNTNS)", NULL, r, why, len);
 		return r;
 	}
 	if ((r = mountapi_listmount(&ids, &n)) < 0) {
-		snprintf(why, len, "listmount: %s", r == -ENOSYS ? "not in this kernel (6.8+)" :
-								 strerror(-r));
+		probe_why("listmount", "6.8+", r, why, len);
 		return r;
 	}
 	free(ids);
@@ -808,7 +829,7 @@ static int resync(struct mountwatch *w, bool first)
 		const struct mnt_rec *c = idmap_get(&fresh, ids[i]), *old = idmap_get(&w->cache, ids[i]);
 
 		if (first)
-			err = emit(w, EV_EXISTING, c, NULL);
+			err = w->o.initial ? emit(w, EV_EXISTING, c, NULL) : 0; /* --initial */
 		else if (!old)
 			err = emit(w, EV_ATTACH, c, NULL);
 		else if (!streq_ptr(old->target, c->target))
@@ -837,8 +858,7 @@ static int on_fanotify(uint64_t mask, uint64_t id, int fd, void *arg)
 	struct mnt_rec r;
 	int err = 0;
 
-	if (fd >= 0)
-		close(fd);
+	safe_close(fd);
 	if (mask & FAN_Q_OVERFLOW) {
 		msg_info("fanotify queue overflow: events were lost, listing the table again");
 		if ((err = emit(w, EV_OVERFLOW, NULL, NULL)) < 0 || (err = resync(w, false)) < 0)
@@ -857,9 +877,13 @@ static int on_fanotify(uint64_t mask, uint64_t id, int fd, void *arg)
 
 			err = emit(w, EV_MOVE, &gone, old ? old->target : NULL);
 		} else if (err == 0) {
+			/* cache_put() frees old: keep where it was. */
 			char *from = old && old->target ? strdup(old->target) : NULL;
 
-			err = cache_put(w, &r);
+			if (old && old->target && !from)
+				err = -ENOMEM;
+			if (!err)
+				err = cache_put(w, &r);
 			if (!err)
 				err = emit(w, EV_MOVE, &r, from);
 			free(from);
@@ -912,8 +936,13 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 	for (size_t i = 0; idmap_next(&w->cache, &i, &id, &v);) {
 		if (((struct mnt_rec *)v)->id_old != cur->id_old)
 			continue;
-		if (stat_rec(w, id, &r) < 0)
-			return 0;
+		err = stat_rec(w, id, &r);
+		if (err == -ENOMEM) {
+			d->err = err;
+			return err;
+		}
+		if (err < 0)
+			return 0; /* gone meanwhile: its detach tells */
 		if ((err = cache_put(w, &r)) < 0 || (err = emit(w, EV_CHANGE, &r, NULL)) < 0) {
 			d->err = err;
 			return err;
@@ -925,17 +954,16 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 
 static int run_fanotify(void *ctx, const struct method *m)
 {
-	(void)m;
 	struct mountwatch *w = ctx;
 	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[3];
 	int fan = -1, mi = -1, n = 1, r, status = EXIT_OK;
-	bool changes = w->o.events & EV_BIT(EV_CHANGE), quiet = w->o.quiet;
+	bool changes = w->o.events & EV_BIT(EV_CHANGE);
 	/* Room for about 1,600 events per read. */
 	const size_t buflen = 65536;
 	char *buf = malloc(buflen);
 
-	w->method = "fanotify";
+	w->method = m->name;
 	if (!buf)
 		return failed(w, -ENOMEM, "cannot read fanotify events");
 	/* Subscribe first, then list: nothing can fall in between. */
@@ -949,11 +977,7 @@ static int run_fanotify(void *ctx, const struct method *m)
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &w->now);
-	/* The listing is printed for --initial only. */
-	w->o.quiet = quiet || !w->o.initial;
-	r = resync(w, true);
-	w->o.quiet = quiet;
-	if (r < 0) {
+	if ((r = resync(w, true)) < 0) {
 		status = failed(w, r, "cannot list the mount table");
 		goto out;
 	}
@@ -996,10 +1020,8 @@ static int run_fanotify(void *ctx, const struct method *m)
 		}
 	}
 out:
-	if (fan >= 0)
-		close(fan);
-	if (mi >= 0)
-		close(mi);
+	fan = safe_close(fan);
+	mi = safe_close(mi);
 	mountinfo_free(&a);
 	mountinfo_free(&b);
 	cache_clear(w);
@@ -1008,12 +1030,23 @@ out:
 	return status;
 }
 
+/* Gives back what prepare() and the run opened and allocated. */
+static void mountwatch_free(struct mountwatch *w)
+{
+	w->procfd = safe_close(w->procfd);
+	w->nsfd = safe_close(w->nsfd);
+	free(w->target_path);
+	free(w->under_path);
+	free(w->until_path);
+	free(w->optbuf);
+}
+
 /* ---- command line ---------------------------------------------------- */
 
-/* An exit code, or -1 to go on. */
+/* CLI_CONTINUE, or the exit code to end with (see cli.h). */
 static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 {
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "T:t:S:e:c:N:JPqvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1022,7 +1055,12 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 		case 't': o->types = optarg; break;
 		case 'S': o->source = optarg; break;
 		case 'e':
-			if (parse_events(optarg, &o->events) < 0)
+			r = parse_events(optarg, &o->events);
+			if (r == -ENOMEM) {
+				msg_errno(r, "-e");
+				return EXIT_RUNTIME;
+			}
+			if (r < 0)
 				return msg_usage("unknown event in '%s' (choose from attach, detach, "
 						 "move, change, all)", optarg);
 			break;
@@ -1053,7 +1091,7 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case 'h': return cli_help(usage_text);
 		case 'V': return msg_version();
 		default: return msg_try_help();
 		}
@@ -1066,14 +1104,24 @@ static int parse_args(int argc, char **argv, struct mountwatch_opts *o)
 	if ((o->target && !*o->target) || (o->under && !*o->under) ||
 	    (o->until_arg && !*o->until_arg))
 		return msg_usage("empty path");
-	return -1;
+	return CLI_CONTINUE;
 }
 
 /* Opens /proc and the namespace, enters it for -N, resolves the paths
- * there. An exit code, or -1 to go on. */
+ * there. CLI_CONTINUE, or the exit code to end with. */
 static int prepare(struct mountwatch *w)
 {
 	const struct mountwatch_opts *o = &w->o;
+	/* Where the paths given are resolved to, in the watched namespace. */
+	const struct {
+		const char *arg;
+		bool must_exist;
+		char **ret;
+	} paths[] = {
+		{ o->until_arg, true, &w->until_path },
+		{ o->target, false, &w->target_path },
+		{ o->under, false, &w->under_path },
+	};
 	struct stat st;
 	int r;
 
@@ -1096,23 +1144,19 @@ static int prepare(struct mountwatch *w)
 	} else {
 		w->nsfd = w->procfd >= 0 ? openat(w->procfd, "thread-self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
 	}
-	if (o->until_arg && (r = resolve_path(o->until_arg, true, &w->until_path)) < 0) {
-		msg_errno(r, "%s", o->until_arg);
-		return EXIT_RUNTIME;
-	}
-	if (o->target && (r = resolve_path(o->target, false, &w->target_path)) < 0) {
-		msg_errno(r, "%s", o->target);
-		return EXIT_RUNTIME;
-	}
-	if (o->under && (r = resolve_path(o->under, false, &w->under_path)) < 0) {
-		msg_errno(r, "%s", o->under);
-		return EXIT_RUNTIME;
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		if (!paths[i].arg)
+			continue;
+		if ((r = resolve_path(paths[i].arg, paths[i].must_exist, paths[i].ret)) < 0) {
+			msg_errno(r, "%s", paths[i].arg);
+			return EXIT_RUNTIME;
+		}
 	}
 	if (o->source && stat(o->source, &st) == 0 && S_ISBLK(st.st_mode)) {
 		w->source_is_dev = true;
 		w->source_dev = st.st_rdev;
 	}
-	return -1;
+	return CLI_CONTINUE;
 }
 
 int mountwatch_main(int argc, char **argv);
@@ -1123,22 +1167,16 @@ int mountwatch_main(int argc, char **argv)
 		.procfd = -1,
 		.nsfd = -1,
 	};
-	int r, status;
+	int status;
 
-	if ((r = parse_args(argc, argv, &w.o)) >= 0)
-		return r;
+	status = parse_args(argc, argv, &w.o);
+	if (status != CLI_CONTINUE)
+		return status;
 	deadline_start(&w.deadline, w.o.timeout_set, w.o.timeout_ns);
-	if ((status = prepare(&w)) < 0) {
-		out_init(&w.out, stdout, w.o.mode);
+	out_init(&w.out, stdout, w.o.mode);
+	status = prepare(&w);
+	if (status == CLI_CONTINUE)
 		status = cli_run_method(&mountwatch_methods, w.o.method, &w);
-	}
-	if (w.procfd >= 0)
-		close(w.procfd);
-	if (w.nsfd >= 0)
-		close(w.nsfd);
-	free(w.target_path);
-	free(w.under_path);
-	free(w.until_path);
-	free(w.optbuf);
+	mountwatch_free(&w);
 	return status;
 }
