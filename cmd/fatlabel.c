@@ -554,9 +554,9 @@ static int emit(struct fatlabel *fl, const struct result *res)
 		return EXIT_OK;
 	}
 	out_begin(o);
-	out_str(o, "device", t->dev);
+	out_str(o, "source", t->dev);
 	out_str(o, "image", t->image);
-	out_str(o, "mountpoint", t->mounted ? t->mnt.mountpoint : NULL);
+	out_str(o, "target", t->mounted ? t->mnt.mountpoint : NULL);
 	out_str(o, "fstype", res->fat ? "vfat" : t->fstype[0] ? t->fstype : NULL);
 	if (res->fat)
 		out_uint(o, "fat_bits", res->fat_bits);
