@@ -514,7 +514,6 @@ static int read_ioctl(const struct fatlabel *fl, struct result *res)
 		else
 			uuid_text(u.uuid, u.len, res->volume_id, sizeof(res->volume_id));
 	}
-	fd = safe_close(fd);
 	read_ioctl_rest(fl, res);
 	return EXIT_OK;
 }
@@ -731,7 +730,6 @@ static int ioctl_run(void *ctx, const struct method *m)
 		return EXIT_RUNTIME;
 	}
 	err = ioctl(fd, FS_IOC_SETFSLABEL, label) < 0 ? -errno : 0;
-	fd = safe_close(fd);
 	if (err == -ENOTTY || err == -EOPNOTSUPP) {
 		msg_err("%s on %s cannot change its label while mounted (%s): use %s",
 			fl->t.fstype, fl->t.mnt.mountpoint, strerror(-err),

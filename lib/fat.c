@@ -53,10 +53,10 @@ static bool pow2(uint32_t x)
 	return x && !(x & (x - 1));
 }
 
-static int fail(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void set_why(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int fail(int err, char *why, size_t len, const char *fmt, ...)
+static void set_why(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,8 +65,11 @@ static int fail(int err, char *why, size_t len, const char *fmt, ...)
 		vsnprintf(why, len, fmt, ap);
 		va_end(ap);
 	}
-	return err;
 }
+
+/* Says why in why (len bytes) and is err: `return fail(-EINVAL, ...)`. A
+ * macro, so that the analyzers see the value each step returns. */
+#define fail(err, why, len, ...) (set_why((why), (len), __VA_ARGS__), (err))
 
 /* Reads inside the volume only: every offset computed from a validated boot
  * sector lies inside it, and this keeps it so. */
