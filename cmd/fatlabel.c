@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
+#include <linux/capability.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +20,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/fileio.h"
-#include "../lib/util.h"
 #include "../lib/blk.h"
-#include "cli.h"
+#include "../lib/caps.h"
 #include "../lib/codepage.h"
 #include "../lib/devmount.h"
 #include "../lib/exitcodes.h"
 #include "../lib/fat.h"
+#include "../lib/fileio.h"
+#include "../lib/linux-compat.h"
 #include "../lib/method.h"
 #include "../lib/msg.h"
 #include "../lib/out.h"
 #include "../lib/parse.h"
-#include "../lib/linux-compat.h"
+#include "../lib/sig.h"
+#include "../lib/util.h"
+#include "cli.h"
 
 static const char usage_text[] =
 	"Usage:\n"
@@ -83,8 +85,8 @@ struct fatlabel_opts {
 	enum op op;
 	const char *target;
 	const char *new_label;  /* OP_SET_LABEL, UTF-8 as given */
-	uint32_t new_id;        /* OP_SET_ID */
-	bool random_id;         /* OP_SET_ID: new_id came from getrandom */
+	uint32_t new_id;        /* OP_SET_ID, unless random_id */
+	bool random_id;         /* OP_SET_ID: a new random ID (--new-volume-id, -i -r) */
 	const struct codepage *cp;
 	bool json;
 	const char *method;
@@ -106,6 +108,8 @@ struct target {
 struct fatlabel {
 	struct fatlabel_opts o;
 	struct target t;
+	uint32_t new_id;        /* OP_SET_ID: the ID written (o.new_id or random) */
+	struct out out;
 };
 
 /* The answer, in every output mode. */
@@ -208,29 +212,25 @@ static int dev_open(const struct target *t, bool write, bool excl, int *ret_fd,
 		    uint64_t *ret_size)
 {
 	int flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | (excl && t->is_block ? O_EXCL : 0);
-	int fd = open(t->dev, flags), err;
+	_cleanup_close_ int fd = open(t->dev, flags);
 	struct stat st;
 	uint64_t size;
 
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
-		goto fail;
+		return -errno;
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &size) < 0)
-			goto fail;
+			return -errno;
 	} else {
 		size = (uint64_t)st.st_size;
 		if (write && flock(fd, LOCK_EX | LOCK_NB) < 0)
-			goto fail;
+			return -errno;
 	}
-	*ret_fd = fd;
+	*ret_fd = take_fd(&fd);
 	*ret_size = size;
 	return 0;
-fail:
-	err = -errno;
-	close(fd);
-	return err;
 }
 
 /* --- finding out what the argument is --- */
@@ -252,13 +252,13 @@ static int resolve(struct target *t, const char *arg)
 		t->mounted = r > 0;
 	} else if (S_ISREG(st.st_mode)) {
 		struct loopdev loops[8];
-		int n = loopdevs_of_file(st.st_dev, st.st_ino, loops, 8);
+		int n = loopdevs_of_file(st.st_dev, st.st_ino, loops, ARRAY_SIZE(loops));
 
 		t->image = arg;
 		snprintf(t->dev, sizeof(t->dev), "%s", arg);
 		if (n < 0)
 			n = 0; /* no sysfs: nothing can be seen attached */
-		for (int i = 0; i < n && i < 8 && !t->mounted; i++) {
+		for (int i = 0; i < n && i < (int)ARRAY_SIZE(loops) && !t->mounted; i++) {
 			r = devmount_of_dev(loops[i].rdev, &t->mnt);
 			if (r < 0)
 				return r;
@@ -272,7 +272,7 @@ static int resolve(struct target *t, const char *arg)
 		}
 		/* Attached but not mounted: go through the loop device all the
 		 * same, so its page cache never holds stale sectors. */
-		for (int i = 0; i < n && i < 8 && !t->is_block; i++) {
+		for (int i = 0; i < n && i < (int)ARRAY_SIZE(loops) && !t->is_block; i++) {
 			if (loops[i].offset != 0 || access(loops[i].path, F_OK) < 0)
 				continue;
 			snprintf(t->dev, sizeof(t->dev), "%s", loops[i].path);
@@ -310,7 +310,7 @@ static void detect(struct target *t)
 	struct fat_vol v;
 	struct fat_io io = { .read = io_read };
 	struct blk_info bi;
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (t->mounted)
 		return;
@@ -326,7 +326,6 @@ static void detect(struct target *t)
 		t->is_fat = fat_type(bi.type);
 		snprintf(t->fstype, sizeof(t->fstype), "%s", t->is_fat ? "vfat" : bi.type);
 	}
-	close(fd);
 }
 
 /* One line for a failure of lib/fat: its reason, with the system's error
@@ -396,8 +395,9 @@ static int read_device(const struct fatlabel *fl, struct result *res)
 {
 	char why[FAT_WHY_MAX];
 	struct blk_info bi;
+	_cleanup_close_ int fd = -1;
 	uint64_t size;
-	int fd, r;
+	int r;
 
 	r = dev_open(&fl->t, false, false, &fd, &size);
 	if (r < 0) {
@@ -406,7 +406,6 @@ static int read_device(const struct fatlabel *fl, struct result *res)
 	}
 	if (fl->t.is_fat || !fl->t.fstype[0]) {
 		r = read_fat(fl, fd, size, res, why, sizeof(why));
-		close(fd);
 		if (r < 0) {
 			fat_failed(&fl->t, r, why);
 			return EXIT_RUNTIME;
@@ -414,7 +413,6 @@ static int read_device(const struct fatlabel *fl, struct result *res)
 		return EXIT_OK;
 	}
 	r = blk_probe_fd(fd, &bi);
-	close(fd);
 	if (r <= 0) {
 		msg_err("%s: cannot read the %s label with libblkid", fl->t.dev, fl->t.fstype);
 		return EXIT_RUNTIME;
@@ -427,32 +425,25 @@ static int read_device(const struct fatlabel *fl, struct result *res)
 }
 
 /* The mount point, opened, and checked to be the target's mount and not
- * one stacked on top of it since: -1 with errno (EXDEV for that). */
+ * one stacked on top of it since: the fd, or -errno (-EXDEV for that). */
 static int open_mountpoint(const struct target *t)
 {
-	int fd = open(t->mnt.mountpoint, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd =
+		open(t->mnt.mountpoint, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct statx stx;
 	bool same;
 
 	if (fd < 0)
-		return -1;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
+		return -errno;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
+		return -errno;
 	if (stx.stx_mask & STATX_MNT_ID)
 		same = stx.stx_mnt_id == t->mnt.mount_id;
 	else /* before 5.8 */
 		same = makedev(stx.stx_dev_major, stx.stx_dev_minor) == t->mnt.dev;
-	if (!same) {
-		close(fd);
-		errno = EXDEV;
-		return -1;
-	}
-	return fd;
+	if (!same)
+		return -EXDEV;
+	return take_fd(&fd);
 }
 
 /* "cannot open M" with the reason, EXDEV told in words. */
@@ -465,21 +456,48 @@ static void mountpoint_failed(const struct target *t, int err)
 		msg_errno(err, "cannot open %s", t->mnt.mountpoint);
 }
 
+/* What the mounted filesystem's ioctls do not give, from the device where
+ * it can be read: FAT's bits and boot sector label, else the UUID through
+ * libblkid. Best effort: nothing is added when the device cannot be read. */
+static void read_ioctl_rest(const struct fatlabel *fl, struct result *res)
+{
+	struct result dev = { 0 };
+	char why[FAT_WHY_MAX];
+	struct blk_info bi;
+	_cleanup_close_ int fd = -1;
+	uint64_t size;
+
+	if (!fl->t.is_block || dev_open(&fl->t, false, false, &fd, &size) < 0)
+		return;
+	if (fl->t.is_fat && read_fat(fl, fd, size, &dev, why, sizeof(why)) == 0) {
+		res->fat = true;
+		res->fat_bits = dev.fat_bits;
+		res->has_boot_label = dev.has_boot_label;
+		memcpy(res->boot_label, dev.boot_label, sizeof(res->boot_label));
+		if (!res->has_id && dev.has_id) {
+			res->has_id = true;
+			memcpy(res->volume_id, dev.volume_id, sizeof(res->volume_id));
+		}
+	} else if (!res->has_id && blk_probe_fd(fd, &bi) > 0 && bi.has_uuid) {
+		res->has_id = true;
+		snprintf(res->volume_id, sizeof(res->volume_id), "%s", bi.uuid);
+	}
+}
+
 /* Through the mounted filesystem's ioctls; the UUID from FS_IOC_GETFSUUID,
  * or libblkid on the device when the filesystem does not give it. */
 static int read_ioctl(const struct fatlabel *fl, struct result *res)
 {
 	char label[FSLABEL_MAX] = "";
 	struct wb_fsuuid2 u = { .len = 16 };
-	int fd = open_mountpoint(&fl->t);
+	_cleanup_close_ int fd = open_mountpoint(&fl->t);
 
 	if (fd < 0) {
-		mountpoint_failed(&fl->t, -errno);
+		mountpoint_failed(&fl->t, fd);
 		return EXIT_RUNTIME;
 	}
 	if (ioctl(fd, FS_IOC_GETFSLABEL, label) < 0) {
 		msg_errno(-errno, "FS_IOC_GETFSLABEL on %s", fl->t.mnt.mountpoint);
-		close(fd);
 		return EXIT_RUNTIME;
 	}
 	label[FSLABEL_MAX - 1] = '\0';
@@ -496,55 +514,37 @@ static int read_ioctl(const struct fatlabel *fl, struct result *res)
 		else
 			uuid_text(u.uuid, u.len, res->volume_id, sizeof(res->volume_id));
 	}
-	close(fd);
-	/* The rest from the device, where it can be read. */
-	if (fl->t.is_block) {
-		struct result dev = { 0 };
-		char why[FAT_WHY_MAX];
-		struct blk_info bi;
-		uint64_t size;
-		int dfd;
-
-		if (dev_open(&fl->t, false, false, &dfd, &size) < 0)
-			return EXIT_OK;
-		if (fl->t.is_fat && read_fat(fl, dfd, size, &dev, why, sizeof(why)) == 0) {
-			res->fat = true;
-			res->fat_bits = dev.fat_bits;
-			res->has_boot_label = dev.has_boot_label;
-			memcpy(res->boot_label, dev.boot_label, sizeof(res->boot_label));
-			if (!res->has_id && dev.has_id) {
-				res->has_id = true;
-				memcpy(res->volume_id, dev.volume_id, sizeof(res->volume_id));
-			}
-		} else if (!res->has_id && blk_probe_fd(dfd, &bi) > 0 && bi.has_uuid) {
-			res->has_id = true;
-			snprintf(res->volume_id, sizeof(res->volume_id), "%s", bi.uuid);
-		}
-		close(dfd);
-	}
+	read_ioctl_rest(fl, res);
 	return EXIT_OK;
 }
 
 /* --- output --- */
 
-static int emit(const struct fatlabel *fl, const struct result *res)
+/* -v: the boot sector's label differs from the root directory's. */
+static void warn_boot_label(const struct fatlabel *fl, const struct result *res)
+{
+	char boot[80] = "no label", root[FSLABEL_MAX * 2 + 4] = "has no label entry";
+
+	if (!msg_verbose() || !res->fat ||
+	    (res->has_boot_label == res->has_label &&
+	     (!res->has_label || strcmp(res->label, res->boot_label) == 0)))
+		return;
+	if (res->has_boot_label)
+		snprintf(boot, sizeof(boot), "'%s'", res->boot_label);
+	if (res->has_label)
+		snprintf(root, sizeof(root), "'%s'", res->label);
+	msg_warn("%s: the boot sector says %s, the root directory %s; the root "
+		 "directory's is the label",
+		 fl->t.dev, boot, root);
+}
+
+static int emit(struct fatlabel *fl, const struct result *res)
 {
 	const struct target *t = &fl->t;
-	struct out o;
+	struct out *o = &fl->out;
+	int r;
 
-	if (msg_verbose() && res->fat &&
-	    (res->has_boot_label != res->has_label ||
-	     (res->has_label && strcmp(res->label, res->boot_label) != 0))) {
-		char boot[80] = "no label", root[FSLABEL_MAX * 2 + 4] = "has no label entry";
-
-		if (res->has_boot_label)
-			snprintf(boot, sizeof(boot), "'%s'", res->boot_label);
-		if (res->has_label)
-			snprintf(root, sizeof(root), "'%s'", res->label);
-		msg_warn("%s: the boot sector says %s, the root directory %s; the root "
-			 "directory's is the label",
-			 t->dev, boot, root);
-	}
+	warn_boot_label(fl, res);
 	if (!fl->o.json) {
 		if (fl->o.op == OP_GET_LABEL)
 			printf("%s\n", res->has_label ? res->label : "");
@@ -552,23 +552,22 @@ static int emit(const struct fatlabel *fl, const struct result *res)
 			printf("%s\n", res->has_id ? res->volume_id : "");
 		return EXIT_OK;
 	}
-	out_init(&o, stdout, OUT_JSON);
-	out_begin(&o);
-	out_str(&o, "device", t->dev);
-	out_str(&o, "image", t->image);
-	out_str(&o, "mountpoint", t->mounted ? t->mnt.mountpoint : NULL);
-	out_str(&o, "fstype", res->fat ? "vfat" : t->fstype[0] ? t->fstype : NULL);
+	out_begin(o);
+	out_str(o, "source", t->dev);
+	out_str(o, "image", t->image);
+	out_str(o, "target", t->mounted ? t->mnt.mountpoint : NULL);
+	out_str(o, "fstype", res->fat ? "vfat" : t->fstype[0] ? t->fstype : NULL);
 	if (res->fat)
-		out_uint(&o, "fat_bits", res->fat_bits);
+		out_uint(o, "fat_bits", res->fat_bits);
 	else
-		out_null(&o, "fat_bits");
-	out_str(&o, "label", res->has_label ? res->label : NULL);
-	out_str(&o, "boot_label", res->has_boot_label ? res->boot_label : NULL);
-	out_str(&o, "volume_id", res->has_id ? res->volume_id : NULL);
-	out_str(&o, "method", res->method);
-	out_bool(&o, "mounted", t->mounted);
-	out_end(&o);
-	return EXIT_OK;
+		out_null(o, "fat_bits");
+	out_str(o, "label", res->has_label ? res->label : NULL);
+	out_str(o, "boot_label", res->has_boot_label ? res->boot_label : NULL);
+	out_str(o, "volume_id", res->has_id ? res->volume_id : NULL);
+	out_str(o, "method", res->method);
+	out_bool(o, "mounted", t->mounted);
+	r = out_end(o);
+	return r < 0 ? cli_write_failed(r) : EXIT_OK;
 }
 
 /* --- writing a FAT --- */
@@ -600,7 +599,7 @@ static int write_fat(const struct fatlabel *fl, int fd, uint64_t size, unsigned 
 	r = fat_open(&io, &v, why, sizeof(why));
 	if (r >= 0) {
 		if (fl->o.op == OP_SET_ID)
-			r = fat_set_serial(&v, fl->o.new_id, &rep, why, sizeof(why));
+			r = fat_set_serial(&v, fl->new_id, &rep, why, sizeof(why));
 		else
 			r = fat_set_label(&v, fl->o.op == OP_SET_LABEL ? fl->t.label : NULL,
 					  time(NULL), flags, &rep, why, sizeof(why));
@@ -613,16 +612,20 @@ static int write_fat(const struct fatlabel *fl, int fd, uint64_t size, unsigned 
 	return EXIT_OK;
 }
 
-/* After a write: what is there now (-J), read back from where it went. */
-static int after_write(const struct fatlabel *fl, const char *method, bool ioctl_path)
+/* A read by method m (from the mount's ioctls or the device), printed. */
+static int read_and_emit(struct fatlabel *fl, const struct method *m, bool ioctl_path)
 {
-	struct result res = { .method = method };
-	int rc;
+	struct result res = { .method = m->name };
+	int rc = ioctl_path ? read_ioctl(fl, &res) : read_device(fl, &res);
 
-	if (!fl->o.json)
-		return EXIT_OK;
-	rc = ioctl_path ? read_ioctl(fl, &res) : read_device(fl, &res);
 	return rc == EXIT_OK ? emit(fl, &res) : rc;
+}
+
+/* After a write by method m: what is there now (-J), read back from where
+ * it went. */
+static int after_write(struct fatlabel *fl, const struct method *m, bool ioctl_path)
+{
+	return fl->o.json ? read_and_emit(fl, m, ioctl_path) : EXIT_OK;
 }
 
 /* --- method ioctl: FS_IOC_GETFSLABEL / FS_IOC_SETFSLABEL --- */
@@ -631,13 +634,11 @@ static int after_write(const struct fatlabel *fl, const char *method, bool ioctl
 static int try_getfslabel(const char *path)
 {
 	char label[FSLABEL_MAX];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), r;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return -errno;
-	r = ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
-	close(fd);
-	return r;
+	return ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
 }
 
 /* On this system in general: tried on /, and on a mounted FAT if there is
@@ -670,7 +671,8 @@ static int ioctl_probe(const void *ctx, char *why, size_t len)
 	const struct fatlabel *fl = ctx;
 	char label[FSLABEL_MAX];
 	const char *where;
-	int fd, r;
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	if (!fl)
 		return ioctl_probe_system(why, len);
@@ -690,16 +692,14 @@ static int ioctl_probe(const void *ctx, char *why, size_t len)
 	where = fl->t.mnt.mountpoint;
 	fd = open_mountpoint(&fl->t);
 	if (fd < 0) {
-		r = -errno;
-		if (r == -EXDEV)
+		if (fd == -EXDEV)
 			snprintf(why, len, "the mount at %s is covered by another mount", where);
 		else
-			snprintf(why, len, "cannot open %s: %s", where, strerror(-r));
-		return r;
+			snprintf(why, len, "cannot open %s: %s", where, strerror(-fd));
+		return fd;
 	}
 	r = ioctl(fd, FS_IOC_GETFSLABEL, label) < 0 ? -errno : 0;
-	close(fd);
-	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EINVAL) {
+	if (errno_is_not_supported(r)) {
 		snprintf(why, len, "%s on %s has no FS_IOC_GETFSLABEL%s", fl->t.fstype, where,
 			 fl->t.is_fat ? " (the FAT driver lacks it, as of 6.18)" : "");
 		return -EOPNOTSUPP;
@@ -714,109 +714,115 @@ static int ioctl_probe(const void *ctx, char *why, size_t len)
 
 static int ioctl_run(void *ctx, const struct method *m)
 {
-	(void)m;
-	const struct fatlabel *fl = ctx;
-	struct result res = { .method = "ioctl" };
+	struct fatlabel *fl = ctx;
 	char label[FSLABEL_MAX];
-	int fd, rc;
+	_cleanup_close_ int fd = -1;
+	int err;
 
-	if (!op_writes(fl->o.op)) {
-		rc = read_ioctl(fl, &res);
-		return rc == EXIT_OK ? emit(fl, &res) : rc;
-	}
+	if (!op_writes(fl->o.op))
+		return read_and_emit(fl, m, true);
 	memset(label, 0, sizeof(label));
 	if (fl->o.op == OP_SET_LABEL)
 		snprintf(label, sizeof(label), "%s", fl->o.new_label);
 	fd = open_mountpoint(&fl->t);
 	if (fd < 0) {
-		mountpoint_failed(&fl->t, -errno);
+		mountpoint_failed(&fl->t, fd);
 		return EXIT_RUNTIME;
 	}
-	if (ioctl(fd, FS_IOC_SETFSLABEL, label) < 0) {
-		int err = -errno;
-
-		close(fd);
-		if (err == -ENOTTY || err == -EOPNOTSUPP) {
-			msg_err("%s on %s cannot change its label while mounted (%s): use %s",
-				fl->t.fstype, fl->t.mnt.mountpoint, strerror(-err),
-				own_tool(fl->t.fstype, false));
-			return EXIT_UNSUPPORTED;
-		}
+	err = ioctl(fd, FS_IOC_SETFSLABEL, label) < 0 ? -errno : 0;
+	if (err == -ENOTTY || err == -EOPNOTSUPP) {
+		msg_err("%s on %s cannot change its label while mounted (%s): use %s",
+			fl->t.fstype, fl->t.mnt.mountpoint, strerror(-err),
+			own_tool(fl->t.fstype, false));
+		return EXIT_UNSUPPORTED;
+	}
+	if (err < 0) {
 		msg_errno(err, "cannot set the label of %s (%s)", fl->t.mnt.mountpoint,
 			  fl->t.fstype);
 		return EXIT_RUNTIME;
 	}
-	close(fd);
-	return after_write(fl, "ioctl", true);
+	return after_write(fl, m, true);
 }
 
 /* --- method remount: read-only, edit the device, read-write again --- */
 
 /* A filesystem context for the target's superblock (for /, with t NULL),
- * through the checked mount point: -1 with errno. */
+ * through the checked mount point: the fd, or -errno. */
 static int pick_sb(const struct target *t)
 {
-	int mfd, fd, err;
+	_cleanup_close_ int mfd = -1;
+	int fd;
 
-	if (!t)
-		return fspick(AT_FDCWD, "/", FSPICK_CLOEXEC | FSPICK_NO_AUTOMOUNT);
+	if (!t) {
+		fd = fspick(AT_FDCWD, "/", FSPICK_CLOEXEC | FSPICK_NO_AUTOMOUNT);
+		return fd < 0 ? -errno : fd;
+	}
 	mfd = open_mountpoint(t);
 	if (mfd < 0)
-		return -1;
+		return mfd;
 	fd = fspick(mfd, "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
-	err = errno;
-	close(mfd);
-	errno = err;
-	return fd;
+	return fd < 0 ? -errno : fd;
+}
+
+/* What about the target rules remount out, before anything is tried: 1 with
+ * why when it is usable as it is, 0 to go on, or -errno with why. */
+static int remount_target_check(const struct fatlabel *fl, char *why, size_t len)
+{
+	const char *where = fl->t.mnt.mountpoint;
+
+	if (!op_writes(fl->o.op)) {
+		snprintf(why, len, "reading needs no remount (method offline reads the device)");
+		return -EOPNOTSUPP;
+	}
+	if (!fl->t.mounted) {
+		snprintf(why, len, "%s is not mounted (method offline edits it directly)",
+			 fl->t.dev);
+		return -ENOENT;
+	}
+	if (!fl->t.is_fat) {
+		snprintf(why, len,
+			 "%s on %s is not FAT: remounting to edit the device is for FAT only",
+			 fl->t.fstype, fl->t.dev);
+		return -EOPNOTSUPP;
+	}
+	if (!fl->t.is_block) {
+		snprintf(why, len, "%s is mounted from %s, not from a block device", where,
+			 fl->t.dev);
+		return -ENODEV;
+	}
+	if (fl->t.mnt.sb_ro) {
+		snprintf(why, len, "%s is mounted read-only: the device is edited as it is",
+			 where);
+		return 1;
+	}
+	return 0;
 }
 
 static int remount_probe(const void *ctx, char *why, size_t len)
 {
 	const struct fatlabel *fl = ctx;
 	const char *where = fl ? fl->t.mnt.mountpoint : "/";
-	int fd;
+	_cleanup_close_ int fd = -1;
+	int r;
 
-	if (fl && !op_writes(fl->o.op)) {
-		snprintf(why, len, "reading needs no remount (method offline reads the device)");
-		return -EOPNOTSUPP;
-	}
-	if (fl && !fl->t.mounted) {
-		snprintf(why, len, "%s is not mounted (method offline edits it directly)",
-			 fl->t.dev);
-		return -ENOENT;
-	}
-	if (fl && !fl->t.is_fat) {
-		snprintf(why, len,
-			 "%s on %s is not FAT: remounting to edit the device is for FAT only",
-			 fl->t.fstype, fl->t.dev);
-		return -EOPNOTSUPP;
-	}
-	if (fl && !fl->t.is_block) {
-		snprintf(why, len, "%s is mounted from %s, not from a block device", where,
-			 fl->t.dev);
-		return -ENODEV;
-	}
-	if (fl && fl->t.mnt.sb_ro) {
-		snprintf(why, len, "%s is mounted read-only: the device is edited as it is",
-			 where);
-		return 0;
+	if (fl) {
+		r = remount_target_check(fl, why, len);
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 	/* fspick changes nothing until fsconfig: a harmless try. */
 	fd = pick_sb(fl ? &fl->t : NULL);
 	if (fd < 0) {
-		int err = -errno;
-
-		if (err == -ENOSYS)
+		if (errno_is_not_supported(fd))
 			snprintf(why, len, "fspick: not in this kernel (5.2+)");
-		else if (err == -EPERM)
-			snprintf(why, len, "remounting needs CAP_SYS_ADMIN");
-		else if (err == -EXDEV)
+		else if (errno_is_privilege(fd) && caps_need(CAP_SYS_ADMIN, why, len) < 0)
+			; /* why says which capability */
+		else if (fd == -EXDEV)
 			snprintf(why, len, "the mount at %s is covered by another mount", where);
 		else
-			snprintf(why, len, "fspick %s: %s", where, strerror(-err));
-		return err;
+			snprintf(why, len, "fspick %s: %s", where, strerror(-fd));
+		return fd;
 	}
-	close(fd);
 	snprintf(why, len, "fspick works on %s: remount read-only, edit, remount read-write",
 		 where);
 	return 0;
@@ -826,16 +832,14 @@ static int remount_probe(const void *ctx, char *why, size_t len)
  * own flags and the filesystem's options stay as they are. */
 static int set_sb_ro(const struct target *t, bool ro)
 {
-	int fd = pick_sb(t);
-	int r = 0;
+	_cleanup_close_ int fd = pick_sb(t);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fsconfig(fd, FSCONFIG_SET_FLAG, ro ? "ro" : "rw", NULL, 0) < 0 ||
 	    fsconfig(fd, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+		return -errno;
+	return 0;
 }
 
 /* A dry run on the device as it is, so bad input never costs a remount. */
@@ -845,7 +849,8 @@ static int remount_precheck(const struct fatlabel *fl)
 	char why[FAT_WHY_MAX];
 	struct fat_root root = { 0 };
 	struct fat_vol v;
-	int fd, r;
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	r = dev_open(&fl->t, false, false, &fd, &io.size);
 	if (r < 0) {
@@ -856,7 +861,7 @@ static int remount_precheck(const struct fatlabel *fl)
 	r = fat_open(&io, &v, why, sizeof(why));
 	if (r == 0)
 		r = fat_scan_root(&v, &root, why, sizeof(why));
-	close(fd);
+	fd = safe_close(fd);
 	if (r < 0) {
 		fat_failed(&fl->t, r, why);
 		return EXIT_RUNTIME;
@@ -875,69 +880,77 @@ static int remount_precheck(const struct fatlabel *fl)
 	return EXIT_OK;
 }
 
+/* The edit itself, on the read-only FAT: the device opened for writing. */
+static int remount_write(const struct fatlabel *fl)
+{
+	_cleanup_close_ int fd = -1;
+	uint64_t size;
+	int r;
+
+	r = dev_open(&fl->t, true, false, &fd, &size);
+	if (r == -EBUSY) {
+		msg_err("cannot open %s for writing: this kernel does not allow writes "
+			"to a mounted device",
+			fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		msg_errno(r, "cannot open %s for writing", fl->t.dev);
+		return EXIT_RUNTIME;
+	}
+	return write_fat(fl, fd, size, FAT_WRITE_NO_ALLOC);
+}
+
+/* Read-only, the edit, read-write again (a FAT already read-only is edited
+ * as it is). */
+static int remount_edit(const struct fatlabel *fl)
+{
+	const char *mp = fl->t.mnt.mountpoint;
+	int rc, r;
+
+	if (fl->t.mnt.sb_ro)
+		return remount_write(fl);
+	r = set_sb_ro(&fl->t, true);
+	if (r == -EBUSY) {
+		msg_err("cannot remount %s read-only: files are open for writing there; "
+			"close them and try again (nothing was changed)",
+			mp);
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		msg_errno(r, "cannot remount %s read-only (nothing was changed)", mp);
+		return EXIT_RUNTIME;
+	}
+	msg_info("remounted %s read-only", mp);
+	rc = remount_write(fl);
+	r = set_sb_ro(&fl->t, false);
+	if (r < 0) {
+		msg_errno(r, "%s is left read-only: cannot remount it read-write", mp);
+		return EXIT_RUNTIME;
+	}
+	msg_info("remounted %s read-write", mp);
+	return rc;
+}
+
 static int remount_run(void *ctx, const struct method *m)
 {
-	(void)m;
-	const struct fatlabel *fl = ctx;
-	const char *mp = fl->t.mnt.mountpoint;
-	bool remounted = false;
-	sigset_t block, old;
-	uint64_t size;
-	int rc, r, fd;
+	struct fatlabel *fl = ctx;
+	sigset_t old;
+	int rc, r;
 
 	rc = remount_precheck(fl);
 	if (rc != EXIT_OK)
 		return rc;
-	/* No signal may leave the filesystem read-only halfway. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	sigaddset(&block, SIGTSTP);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	if (!fl->t.mnt.sb_ro) {
-		r = set_sb_ro(&fl->t, true);
-		if (r == -EBUSY) {
-			msg_err("cannot remount %s read-only: files are open for writing there; "
-				"close them and try again (nothing was changed)",
-				mp);
-			rc = EXIT_RUNTIME;
-			goto out;
-		}
-		if (r < 0) {
-			msg_errno(r, "cannot remount %s read-only (nothing was changed)", mp);
-			rc = EXIT_RUNTIME;
-			goto out;
-		}
-		remounted = true;
-		msg_info("remounted %s read-only", mp);
-	}
-	r = dev_open(&fl->t, true, false, &fd, &size);
+	/* No signal may leave the filesystem read-only halfway: every one
+	 * that would end (or stop) us waits until it is read-write again. */
+	r = sig_block_fatal(&old);
 	if (r < 0) {
-		if (r == -EBUSY)
-			msg_err("cannot open %s for writing: this kernel does not allow writes "
-				"to a mounted device",
-				fl->t.dev);
-		else
-			msg_errno(r, "cannot open %s for writing", fl->t.dev);
-		rc = EXIT_RUNTIME;
-	} else {
-		rc = write_fat(fl, fd, size, FAT_WRITE_NO_ALLOC);
-		close(fd);
+		msg_errno(r, "cannot block signals (nothing was changed)");
+		return EXIT_RUNTIME;
 	}
-	if (remounted) {
-		r = set_sb_ro(&fl->t, false);
-		if (r < 0) {
-			msg_errno(r, "%s is left read-only: cannot remount it read-write", mp);
-			rc = EXIT_RUNTIME;
-		} else {
-			msg_info("remounted %s read-write", mp);
-		}
-	}
-out:
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return rc == EXIT_OK ? after_write(fl, "remount", false) : rc;
+	rc = remount_edit(fl);
+	sig_restore(&old);
+	return rc == EXIT_OK ? after_write(fl, m, false) : rc;
 }
 
 /* --- method offline: the device or image itself --- */
@@ -981,16 +994,13 @@ static int offline_probe(const void *ctx, char *why, size_t len)
 
 static int offline_run(void *ctx, const struct method *m)
 {
-	(void)m;
-	const struct fatlabel *fl = ctx;
-	struct result res = { .method = "offline" };
+	struct fatlabel *fl = ctx;
+	_cleanup_close_ int fd = -1;
 	uint64_t size;
-	int rc, r, fd;
+	int rc, r;
 
-	if (!op_writes(fl->o.op)) {
-		rc = read_device(fl, &res);
-		return rc == EXIT_OK ? emit(fl, &res) : rc;
-	}
+	if (!op_writes(fl->o.op))
+		return read_and_emit(fl, m, false);
 	r = dev_open(&fl->t, true, true, &fd, &size);
 	if (r < 0) {
 		if (r == -EBUSY || r == -EWOULDBLOCK)
@@ -1002,8 +1012,8 @@ static int offline_run(void *ctx, const struct method *m)
 		return EXIT_RUNTIME;
 	}
 	rc = write_fat(fl, fd, size, 0);
-	close(fd);
-	return rc == EXIT_OK ? after_write(fl, "offline", false) : rc;
+	fd = safe_close(fd);
+	return rc == EXIT_OK ? after_write(fl, m, false) : rc;
 }
 
 /* --- command line --- */
@@ -1013,7 +1023,7 @@ static int parse_args(int argc, char **argv, struct fatlabel_opts *o)
 	bool reset = false, id = false, new_id = false;
 	const char *id_arg = NULL;
 	uint64_t cpnum;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->cp = codepage_find(850);
@@ -1029,59 +1039,85 @@ static int parse_args(int argc, char **argv, struct fatlabel_opts *o)
 		case 'c':
 			if (parse_u64(optarg, 1, 65535, &cpnum) < 0 ||
 			    !codepage_find((unsigned)cpnum))
-				return -msg_usage("unsupported code page '%s' (built in: %s)",
-						  optarg, codepage_list());
+				return msg_usage("unsupported code page '%s' (built in: %s)",
+						 optarg, codepage_list());
 			o->cp = codepage_find((unsigned)cpnum);
 			break;
 		case 'J': o->json = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		case 'V': msg_version(); return 1;
-		default: return -msg_try_help();
+		case 'h': return cli_help(usage_text);
+		case 'V': return msg_version();
+		default: return msg_try_help();
 		}
 	}
-	if (cli_check_method(&fatlabel_methods, o->method) != CLI_CONTINUE)
-		return -EXIT_USAGE;
+	r = cli_check_method(&fatlabel_methods, o->method);
+	if (r != CLI_CONTINUE)
+		return r;
 	if (optind >= argc)
-		return -msg_usage("no device, image or mount point given");
+		return msg_usage("no device, image or mount point given");
 	o->target = argv[optind++];
 	if (optind < argc) {
 		if (id) {
 			if (id_arg)
-				return -msg_usage("the volume ID is given twice");
+				return msg_usage("the volume ID is given twice");
 			id_arg = argv[optind++];
 		} else {
 			o->new_label = argv[optind++];
 		}
 	}
 	if (optind < argc)
-		return -msg_usage("unexpected argument '%s'", argv[optind]);
+		return msg_usage("unexpected argument '%s'", argv[optind]);
 	if (new_id || (id && reset)) {
 		if (id_arg || o->new_label)
-			return -msg_usage("a new random volume ID takes no value");
-		if (getrandom(&o->new_id, sizeof(o->new_id), 0) != sizeof(o->new_id))
-			return -msg_usage("cannot get random bytes for a volume ID");
+			return msg_usage("a new random volume ID takes no value");
 		o->random_id = true;
 		o->op = OP_SET_ID;
 	} else if (id) {
 		o->op = id_arg ? OP_SET_ID : OP_GET_ID;
 		if (id_arg && fat_serial_parse(id_arg, &o->new_id) < 0)
-			return -msg_usage("invalid volume ID '%s' (want 1234-ABCD or 8 hex digits)",
-					  id_arg);
+			return msg_usage("invalid volume ID '%s' (want 1234-ABCD or 8 hex digits)",
+					 id_arg);
 	} else if (reset) {
 		if (o->new_label)
-			return -msg_usage("--reset takes no label");
+			return msg_usage("--reset takes no label");
 		o->op = OP_RESET_LABEL;
 	} else {
 		o->op = o->new_label ? OP_SET_LABEL : OP_GET_LABEL;
 		if (o->new_label && !o->new_label[0])
-			return -msg_usage("the new label is empty (--reset removes the label)");
+			return msg_usage("the new label is empty (--reset removes the label)");
 	}
-	return 0;
+	return CLI_CONTINUE;
 }
 
-/* The new label against the target's rules, before any method runs. */
+/* --- before the run --- */
+
+/* What the argument is, and what is on it: CLI_CONTINUE or EXIT_RUNTIME. */
+static int find_target(struct fatlabel *fl)
+{
+	int r = resolve(&fl->t, fl->o.target);
+
+	if (r == -ENOTDIR) {
+		msg_err("%s is a directory but not a mount point", fl->o.target);
+		return EXIT_RUNTIME;
+	}
+	if (r == -ENODEV) {
+		msg_err("%s is not a block device, an image file or a mount point", fl->o.target);
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		msg_errno(r, "cannot open %s", fl->o.target);
+		return EXIT_RUNTIME;
+	}
+	detect(&fl->t);
+	if (fl->t.mounted)
+		msg_info("%s is mounted at %s (%s, %s)", fl->t.dev, fl->t.mnt.mountpoint,
+			 fl->t.fstype, fl->t.mnt.sb_ro ? "read-only" : "read-write");
+	return CLI_CONTINUE;
+}
+
+/* The new label against the target's rules, before any method runs:
+ * CLI_CONTINUE or EXIT_USAGE. */
 static int check_label(struct fatlabel *fl)
 {
 	const struct fs_tool *tool;
@@ -1089,7 +1125,7 @@ static int check_label(struct fatlabel *fl)
 	bool lower = false;
 
 	if (fl->o.op != OP_SET_LABEL)
-		return EXIT_OK;
+		return CLI_CONTINUE;
 	if (fl->t.is_fat || !fl->t.fstype[0]) {
 		if (fat_label_encode(fl->o.cp, fl->o.new_label, fl->t.label, &lower, why,
 				     sizeof(why)) < 0) {
@@ -1100,7 +1136,7 @@ static int check_label(struct fatlabel *fl)
 			msg_warn("label '%s' has lower-case letters: kept as given, but DOS and "
 				 "Windows expect upper case",
 				 fl->o.new_label);
-		return EXIT_OK;
+		return CLI_CONTINUE;
 	}
 	tool = tool_for(fl->t.fstype);
 	if (tool && tool->label_max && strlen(fl->o.new_label) > tool->label_max) {
@@ -1108,10 +1144,41 @@ static int check_label(struct fatlabel *fl)
 			fl->o.new_label, strlen(fl->o.new_label), fl->t.fstype, tool->label_max);
 		return EXIT_USAGE;
 	}
-	return EXIT_OK;
+	return CLI_CONTINUE;
 }
 
-int fatlabel_main(int argc, char **argv);
+/* The volume ID to write: the one given, or a random one (getrandom failing
+ * is a runtime failure). CLI_CONTINUE or EXIT_RUNTIME. */
+static int pick_new_id(struct fatlabel *fl)
+{
+	ssize_t n;
+
+	fl->new_id = fl->o.new_id;
+	if (!fl->o.random_id)
+		return CLI_CONTINUE;
+	n = getrandom(&fl->new_id, sizeof(fl->new_id), 0);
+	if (n != (ssize_t)sizeof(fl->new_id)) {
+		msg_errno(n < 0 ? -errno : -EIO, "cannot get random bytes for a volume ID");
+		return EXIT_RUNTIME;
+	}
+	msg_info("new volume ID %04X-%04X", fl->new_id >> 16, fl->new_id & 0xffff);
+	return CLI_CONTINUE;
+}
+
+/* Everything before the run: CLI_CONTINUE or the exit code. */
+static int prepare(struct fatlabel *fl)
+{
+	int r = find_target(fl);
+
+	if (r == CLI_CONTINUE)
+		r = check_label(fl);
+	if (r == CLI_CONTINUE)
+		r = pick_new_id(fl);
+	out_init(&fl->out, stdout, OUT_JSON);
+	return r;
+}
+
+int fatlabel_main(int argc, char **argv); /* for cmd/wishbox.c, through cmd/tools.h */
 
 int fatlabel_main(int argc, char **argv)
 {
@@ -1120,29 +1187,9 @@ int fatlabel_main(int argc, char **argv)
 
 	memset(&fl, 0, sizeof(fl));
 	r = parse_args(argc, argv, &fl.o);
-	if (r != 0)
-		return r > 0 ? EXIT_OK : -r;
-	r = resolve(&fl.t, fl.o.target);
-	if (r == -ENOTDIR) {
-		msg_err("%s is a directory but not a mount point", fl.o.target);
-		return EXIT_RUNTIME;
-	}
-	if (r == -ENODEV) {
-		msg_err("%s is not a block device, an image file or a mount point", fl.o.target);
-		return EXIT_RUNTIME;
-	}
-	if (r < 0) {
-		msg_errno(r, "cannot open %s", fl.o.target);
-		return EXIT_RUNTIME;
-	}
-	detect(&fl.t);
-	if (fl.t.mounted)
-		msg_info("%s is mounted at %s (%s, %s)", fl.t.dev, fl.t.mnt.mountpoint,
-			 fl.t.fstype, fl.t.mnt.sb_ro ? "read-only" : "read-write");
-	r = check_label(&fl);
-	if (r != EXIT_OK)
+	if (r == CLI_CONTINUE)
+		r = prepare(&fl);
+	if (r != CLI_CONTINUE)
 		return r;
-	if (fl.o.random_id)
-		msg_info("new volume ID %04X-%04X", fl.o.new_id >> 16, fl.o.new_id & 0xffff);
 	return cli_run_method(&fatlabel_methods, fl.o.method, &fl);
 }

@@ -53,10 +53,10 @@ static bool pow2(uint32_t x)
 	return x && !(x & (x - 1));
 }
 
-static int fail(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void set_why(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int fail(int err, char *why, size_t len, const char *fmt, ...)
+static void set_why(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,8 +65,11 @@ static int fail(int err, char *why, size_t len, const char *fmt, ...)
 		vsnprintf(why, len, fmt, ap);
 		va_end(ap);
 	}
-	return err;
 }
+
+/* Says why in why (len bytes) and is err: `return fail(-EINVAL, ...)`. A
+ * macro, so that the analyzers see the value each step returns. */
+#define fail(err, why, len, ...) (set_why((why), (len), __VA_ARGS__), (err))
 
 /* Reads inside the volume only: every offset computed from a validated boot
  * sector lies inside it, and this keeps it so. */
@@ -86,20 +89,17 @@ static int vol_write(const struct fat_vol *v, uint64_t off, const void *buf, siz
 	return v->io->write(v->io->arg, off, buf, len);
 }
 
-int fat_open(const struct fat_io *io, struct fat_vol *ret, char *why, size_t len)
+/* Sector 0, read: a jump instruction first and 55 AA at byte 510. */
+static int read_boot_sector(struct fat_vol *v, char *why, size_t len)
 {
-	struct fat_vol v;
-	const uint8_t *b = v.boot;
-	uint32_t fat16, fat32, tot16, tot32, root_sectors;
-	uint64_t meta, bytes, cap;
+	const struct fat_io *io = v->io;
+	const uint8_t *b = v->boot;
 	int r;
 
-	memset(&v, 0, sizeof(v));
-	v.io = io;
-	if (io->size < sizeof(v.boot))
+	if (io->size < sizeof(v->boot))
 		return fail(-EINVAL, why, len, "too small for a boot sector (%llu bytes)",
 			    (unsigned long long)io->size);
-	r = io->read(io->arg, 0, v.boot, sizeof(v.boot));
+	r = io->read(io->arg, 0, v->boot, sizeof(v->boot));
 	if (r < 0)
 		return fail(r, why, len, "cannot read the boot sector");
 	if (b[0] != 0xeb && b[0] != 0xe9)
@@ -108,135 +108,195 @@ int fat_open(const struct fat_io *io, struct fat_vol *ret, char *why, size_t len
 	if (b[510] != 0x55 || b[511] != 0xaa)
 		return fail(-EINVAL, why, len,
 			    "no FAT boot sector: no 55 AA signature at byte 510");
-	v.sector_size = le16(b + 11);
-	if (!pow2(v.sector_size) || v.sector_size < 512 || v.sector_size > FAT_MAX_SECTOR)
+	return 0;
+}
+
+/* The BIOS parameter block's fields, each checked on its own. */
+static int read_bpb(struct fat_vol *v, char *why, size_t len)
+{
+	const uint8_t *b = v->boot;
+	uint32_t fat16 = le16(b + 22), tot16 = le16(b + 19);
+
+	v->sector_size = le16(b + 11);
+	if (!pow2(v->sector_size) || v->sector_size < 512 || v->sector_size > FAT_MAX_SECTOR)
 		return fail(-EINVAL, why, len,
-			    "sector size %u is not a power of two from 512 to 4096", v.sector_size);
-	v.cluster_sectors = b[13];
-	if (!pow2(v.cluster_sectors))
+			    "sector size %u is not a power of two from 512 to 4096",
+			    v->sector_size);
+	v->cluster_sectors = b[13];
+	if (!pow2(v->cluster_sectors))
 		return fail(-EINVAL, why, len,
 			    "sectors per cluster %u is not a power of two from 1 to 128",
-			    v.cluster_sectors);
-	v.reserved_sectors = le16(b + 14);
-	if (v.reserved_sectors == 0)
+			    v->cluster_sectors);
+	v->reserved_sectors = le16(b + 14);
+	if (v->reserved_sectors == 0)
 		return fail(-EINVAL, why, len, "no reserved sectors (the boot sector is one)");
-	v.fats = b[16];
-	if (v.fats == 0)
+	v->fats = b[16];
+	if (v->fats == 0)
 		return fail(-EINVAL, why, len, "the number of FATs is 0");
-	v.root_entries = le16(b + 17);
+	v->root_entries = le16(b + 17);
 	if (b[21] != 0xf0 && b[21] < 0xf8)
 		return fail(-EINVAL, why, len, "media byte 0x%02x is not a FAT media type", b[21]);
-	fat16 = le16(b + 22);
-	fat32 = le32(b + 36);
-	v.fat_sectors = fat16 ? fat16 : fat32;
-	if (v.fat_sectors == 0)
+	v->fat_sectors = fat16 ? fat16 : le32(b + 36);
+	if (v->fat_sectors == 0)
 		return fail(-EINVAL, why, len, "the FAT size is 0 sectors");
-	tot16 = le16(b + 19);
-	tot32 = le32(b + 32);
-	v.total_sectors = tot16 ? tot16 : tot32;
-	if (v.total_sectors == 0)
+	v->total_sectors = tot16 ? tot16 : le32(b + 32);
+	if (v->total_sectors == 0)
 		return fail(-EINVAL, why, len, "the total sector count is 0");
+	return 0;
+}
 
-	root_sectors = (v.root_entries * DIRENT_SIZE + v.sector_size - 1) / v.sector_size;
-	meta = v.reserved_sectors + (uint64_t)v.fats * v.fat_sectors + root_sectors;
-	if (meta >= v.total_sectors)
+/* Where the root directory and the data start, and how many clusters. */
+static int locate_areas(struct fat_vol *v, char *why, size_t len)
+{
+	uint32_t root_sectors =
+		(v->root_entries * DIRENT_SIZE + v->sector_size - 1) / v->sector_size;
+	uint64_t meta = v->reserved_sectors + (uint64_t)v->fats * v->fat_sectors + root_sectors;
+
+	if (meta >= v->total_sectors)
 		return fail(-EINVAL, why, len,
 			    "the reserved sectors, FATs and root directory (%llu sectors) leave no "
 			    "room for data in %llu sectors",
-			    (unsigned long long)meta, (unsigned long long)v.total_sectors);
-	if ((v.total_sectors - meta) / v.cluster_sectors > 0x0ffffff5)
+			    (unsigned long long)meta, (unsigned long long)v->total_sectors);
+	if ((v->total_sectors - meta) / v->cluster_sectors > 0x0ffffff5)
 		return fail(-EINVAL, why, len, "more clusters than FAT32 can number");
-	v.clusters = (uint32_t)((v.total_sectors - meta) / v.cluster_sectors);
-	if (v.clusters == 0)
+	v->clusters = (uint32_t)((v->total_sectors - meta) / v->cluster_sectors);
+	if (v->clusters == 0)
 		return fail(-EINVAL, why, len, "no data clusters");
-	v.root_sector = v.reserved_sectors + (uint64_t)v.fats * v.fat_sectors;
-	v.data_sector = meta;
+	v->root_sector = v->reserved_sectors + (uint64_t)v->fats * v->fat_sectors;
+	v->data_sector = meta;
+	return 0;
+}
 
-	/* The type is the cluster count's (the specification); a FAT32
-	 * layout with fewer clusters (mkfs.vfat -F 32 on a small volume) is
-	 * FAT32 to Linux and dosfstools, so it is here, and said so. */
-	v.bits = v.clusters < 4085 ? 12 : v.clusters < 65525 ? 16 : 32;
-	if (fat16 == 0 && v.root_entries == 0 && v.bits != 32) {
-		v.bits = 32;
-		v.bits_by_layout = true;
-	}
-	if (v.bits == 32) {
-		uint16_t flags = le16(b + 40);
+/* FAT32's own fields: the root directory's cluster, the active FAT, the
+ * FSInfo and backup boot sectors. */
+static int read_fat32_fields(struct fat_vol *v, char *why, size_t len)
+{
+	const uint8_t *b = v->boot;
+	uint16_t flags = le16(b + 40);
 
-		if (fat16 != 0)
-			return fail(-EINVAL, why, len,
-				    "%u clusters make FAT32, but the boot sector has a FAT12/16 "
-				    "FAT size field",
-				    v.clusters);
-		if (v.root_entries != 0)
-			return fail(-EINVAL, why, len,
-				    "%u clusters make FAT32, but the boot sector gives a fixed "
-				    "root directory",
-				    v.clusters);
-		/* The 16-bit total sector count should be 0 here, but
-		 * mkfs.vfat writes it on small volumes, and Linux reads it. */
-		v.root_cluster = le32(b + 44);
-		if (v.root_cluster < 2 || v.root_cluster > v.clusters + 1)
-			return fail(-EINVAL, why, len,
-				    "root directory cluster %u is outside clusters 2..%u",
-				    v.root_cluster, v.clusters + 1);
-		v.mirrored = !(flags & 0x80);
-		v.active_fat = v.mirrored ? 0 : flags & 0x0f;
-		if (v.active_fat >= v.fats)
-			return fail(-EINVAL, why, len, "active FAT %u of %u", v.active_fat,
-				    v.fats);
-		v.fsinfo_sector = le16(b + 48);
-		if (v.fsinfo_sector == 0xffff || v.fsinfo_sector >= v.reserved_sectors)
-			v.fsinfo_sector = 0;
-		v.backup_sector = le16(b + 50);
-		if (v.backup_sector == 0xffff)
-			v.backup_sector = 0;
-		if (v.backup_sector && (v.backup_sector >= v.reserved_sectors ||
-					v.backup_sector == v.fsinfo_sector))
-			return fail(-EINVAL, why, len,
-				    "backup boot sector %u is not a free reserved sector "
-				    "(%u reserved, FSInfo at %u)",
-				    v.backup_sector, v.reserved_sectors, v.fsinfo_sector);
-		v.ext_offset = 0x40;
-	} else {
-		if (v.root_entries == 0)
-			return fail(-EINVAL, why, len,
-				    "%u clusters make FAT%u, but there is no root directory",
-				    v.clusters, v.bits);
-		if (fat16 == 0)
-			return fail(-EINVAL, why, len,
-				    "%u clusters make FAT%u, but the FAT size is in the FAT32 "
-				    "field",
-				    v.clusters, v.bits);
-		v.mirrored = true;
-		v.ext_offset = 0x24;
+	if (le16(b + 22) != 0)
+		return fail(-EINVAL, why, len,
+			    "%u clusters make FAT32, but the boot sector has a FAT12/16 "
+			    "FAT size field",
+			    v->clusters);
+	if (v->root_entries != 0)
+		return fail(-EINVAL, why, len,
+			    "%u clusters make FAT32, but the boot sector gives a fixed "
+			    "root directory",
+			    v->clusters);
+	/* The 16-bit total sector count should be 0 here, but mkfs.vfat
+	 * writes it on small volumes, and Linux reads it. */
+	v->root_cluster = le32(b + 44);
+	if (v->root_cluster < 2 || v->root_cluster > v->clusters + 1)
+		return fail(-EINVAL, why, len,
+			    "root directory cluster %u is outside clusters 2..%u",
+			    v->root_cluster, v->clusters + 1);
+	v->mirrored = !(flags & 0x80);
+	v->active_fat = v->mirrored ? 0 : flags & 0x0f;
+	if (v->active_fat >= v->fats)
+		return fail(-EINVAL, why, len, "active FAT %u of %u", v->active_fat, v->fats);
+	v->fsinfo_sector = le16(b + 48);
+	if (v->fsinfo_sector == 0xffff || v->fsinfo_sector >= v->reserved_sectors)
+		v->fsinfo_sector = 0;
+	v->backup_sector = le16(b + 50);
+	if (v->backup_sector == 0xffff)
+		v->backup_sector = 0;
+	if (v->backup_sector &&
+	    (v->backup_sector >= v->reserved_sectors || v->backup_sector == v->fsinfo_sector))
+		return fail(-EINVAL, why, len,
+			    "backup boot sector %u is not a free reserved sector "
+			    "(%u reserved, FSInfo at %u)",
+			    v->backup_sector, v->reserved_sectors, v->fsinfo_sector);
+	v->ext_offset = 0x40;
+	return 0;
+}
+
+/* The FAT type, and the fields that go with it. The type is the cluster
+ * count's (the specification); a FAT32 layout with fewer clusters
+ * (mkfs.vfat -F 32 on a small volume) is FAT32 to Linux and dosfstools, so
+ * it is here, and said so. */
+static int decide_type(struct fat_vol *v, char *why, size_t len)
+{
+	bool fat16_size = le16(v->boot + 22) != 0;
+
+	v->bits = v->clusters < 4085 ? 12 : v->clusters < 65525 ? 16 : 32;
+	if (!fat16_size && v->root_entries == 0 && v->bits != 32) {
+		v->bits = 32;
+		v->bits_by_layout = true;
 	}
-	/* Room in each FAT for every cluster's entry. */
-	cap = (uint64_t)v.fat_sectors * v.sector_size * 8 / v.bits;
-	if (cap < (uint64_t)v.clusters + 2)
+	if (v->bits == 32)
+		return read_fat32_fields(v, why, len);
+	if (v->root_entries == 0)
+		return fail(-EINVAL, why, len,
+			    "%u clusters make FAT%u, but there is no root directory", v->clusters,
+			    v->bits);
+	if (!fat16_size)
+		return fail(-EINVAL, why, len,
+			    "%u clusters make FAT%u, but the FAT size is in the FAT32 field",
+			    v->clusters, v->bits);
+	v->mirrored = true;
+	v->ext_offset = 0x24;
+	return 0;
+}
+
+/* Each FAT has room for every cluster's entry; the volume fits the device. */
+static int check_sizes(const struct fat_vol *v, char *why, size_t len)
+{
+	uint64_t cap = (uint64_t)v->fat_sectors * v->sector_size * 8 / v->bits;
+	uint64_t bytes = v->total_sectors * v->sector_size;
+
+	if (cap < (uint64_t)v->clusters + 2)
 		return fail(-EINVAL, why, len,
 			    "a FAT of %u sectors has room for %llu entries, not the %u that %u "
 			    "clusters need",
-			    v.fat_sectors, (unsigned long long)cap, v.clusters + 2, v.clusters);
-	bytes = v.total_sectors * v.sector_size;
-	if (bytes > io->size)
+			    v->fat_sectors, (unsigned long long)cap, v->clusters + 2, v->clusters);
+	if (bytes > v->io->size)
 		return fail(-EINVAL, why, len,
 			    "the boot sector gives %llu bytes, but there are only %llu "
 			    "(truncated?)",
-			    (unsigned long long)bytes, (unsigned long long)io->size);
+			    (unsigned long long)bytes, (unsigned long long)v->io->size);
+	return 0;
+}
 
-	switch (b[v.ext_offset + 2]) {
+/* The extended boot signature: 0x29 has the serial and the label, 0x28
+ * the serial alone. */
+static void read_ext_bpb(struct fat_vol *v)
+{
+	const uint8_t *ext = v->boot + v->ext_offset;
+
+	switch (ext[2]) {
 	case 0x29:
-		v.has_boot_label = true;
-		memcpy(v.boot_label, b + v.ext_offset + 7, FAT_LABEL_LEN);
+		v->has_boot_label = true;
+		memcpy(v->boot_label, ext + 7, FAT_LABEL_LEN);
 		/* fall through */
 	case 0x28:
-		v.has_serial = true;
-		v.serial = le32(b + v.ext_offset + 3);
+		v->has_serial = true;
+		v->serial = le32(ext + 3);
 		break;
 	default:
 		break;
 	}
+}
+
+int fat_open(const struct fat_io *io, struct fat_vol *ret, char *why, size_t len)
+{
+	struct fat_vol v;
+	int r;
+
+	memset(&v, 0, sizeof(v));
+	v.io = io;
+	r = read_boot_sector(&v, why, len);
+	if (r == 0)
+		r = read_bpb(&v, why, len);
+	if (r == 0)
+		r = locate_areas(&v, why, len);
+	if (r == 0)
+		r = decide_type(&v, why, len);
+	if (r == 0)
+		r = check_sizes(&v, why, len);
+	if (r < 0)
+		return r;
+	read_ext_bpb(&v);
 	*ret = v;
 	return 0;
 }
@@ -807,11 +867,17 @@ static int boot_update(const struct fat_vol *v, enum boot_field field, const uin
 	return 0;
 }
 
-static int finish(const struct fat_vol *v, char *why, size_t len)
+/* Syncs what was written (io->sync), then hands the report on: a write
+ * is done only once it is on the device. */
+static int sync_writes(const struct fat_vol *v, const struct fat_write_report *rep,
+		       struct fat_write_report *ret, char *why, size_t len)
 {
 	int r = v->io->sync ? v->io->sync(v->io->arg) : 0;
 
-	return r < 0 ? fail(r, why, len, "cannot sync the writes") : 0;
+	if (r < 0)
+		return fail(r, why, len, "cannot sync the writes");
+	*ret = *rep;
+	return 0;
 }
 
 int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, unsigned flags,
@@ -865,11 +931,7 @@ int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, uns
 		if (r < 0)
 			return r;
 	}
-	r = finish(v, why, len);
-	if (r < 0)
-		return r;
-	*ret = rep;
-	return 0;
+	return sync_writes(v, &rep, ret, why, len);
 }
 
 int fat_set_serial(const struct fat_vol *v, uint32_t serial, struct fat_write_report *ret,
@@ -890,11 +952,7 @@ int fat_set_serial(const struct fat_vol *v, uint32_t serial, struct fat_write_re
 	r = boot_update(v, BOOT_SERIAL, NULL, serial, &rep, why, len);
 	if (r < 0)
 		return r;
-	r = finish(v, why, len);
-	if (r < 0)
-		return r;
-	*ret = rep;
-	return 0;
+	return sync_writes(v, &rep, ret, why, len);
 }
 
 void fat_serial_text(uint32_t serial, char out[10])

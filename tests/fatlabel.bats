@@ -178,10 +178,10 @@ Try 'fatlabel --help'."
         run --separate-stderr "$B/fatlabel" -J "$IMG"
         assert_success
         echo "$output" | is_json
-        assert_equal "$(echo "$output" | jq -c '[.device, .image, .mountpoint, .fstype, .fat_bits, .label, .boot_label, .volume_id, .method, .mounted]')" \
+        assert_equal "$(echo "$output" | jq -c '[.source, .image, .target, .fstype, .fat_bits, .label, .boot_label, .volume_id, .method, .mounted]')" \
             "[\"$IMG\",\"$IMG\",null,\"vfat\",$bits,\"JSON$bits\",\"JSON$bits\",\"1234-ABCD\",\"offline\",false]"
         assert_equal "$(echo "$output" | jq -r 'keys_unsorted | join(" ")')" \
-            "device image mountpoint fstype fat_bits label boot_label volume_id method mounted"
+            "source image target fstype fat_bits label boot_label volume_id method mounted"
     done
 }
 
@@ -593,7 +593,7 @@ fatlabel: using method offline: the device or image itself: read any time, writt
     run setpriv --reuid=nobody --regid=nogroup --clear-groups "$B/wishbox" features -J
     assert_success
     assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "remount") | [.available, .reason] | join(" ")')" \
-        "false remounting needs CAP_SYS_ADMIN"
+        "false needs CAP_SYS_ADMIN (not held)"
 }
 
 @test "an image attached to a loop device is read and written through it" {
@@ -601,7 +601,7 @@ fatlabel: using method offline: the device or image itself: read any time, writt
     loop=$(attach "$IMG")
     run --separate-stderr "$B/fatlabel" -J "$IMG"
     assert_success
-    assert_equal "$(echo "$output" | jq -c '[.device, .image, .mounted, .label]')" \
+    assert_equal "$(echo "$output" | jq -c '[.source, .image, .mounted, .label]')" \
         "[\"$loop\",\"$IMG\",false,\"ATTACHED\"]"
     # The loop device's cache holds the old sectors now.
     blkid -p "$loop" >/dev/null
@@ -611,7 +611,7 @@ fatlabel: using method offline: the device or image itself: read any time, writt
     assert_equal "$(blkid -p -o value -s LABEL_FATBOOT "$loop")" THROUGHLOOP
     # The block device itself, by name.
     run "$B/fatlabel" -J "$loop"
-    assert_equal "$(echo "$output" | jq -c '[.device, .image, .label]')" "[\"$loop\",null,\"THROUGHLOOP\"]"
+    assert_equal "$(echo "$output" | jq -c '[.source, .image, .label]')" "[\"$loop\",null,\"THROUGHLOOP\"]"
     run "$B/fatlabel" "$loop" BYDEVICE
     assert_success
     losetup -d "$loop"
@@ -668,13 +668,13 @@ in_ns() {
     assert_equal "$stderr" ""
     loop=$(echo "$output" | sed -n 's/^loop=//p')
     uuid=$(echo "$output" | sed -n 's/^uuid=//p')
-    assert_equal "$(echo "${lines[1]}" | jq -c '[.device, .image, .mountpoint, .fstype, .fat_bits, .label, .boot_label, .method, .mounted]')" \
+    assert_equal "$(echo "${lines[1]}" | jq -c '[.source, .image, .target, .fstype, .fat_bits, .label, .boot_label, .method, .mounted]')" \
         "[\"$loop\",\"$IMG\",\"$MNT\",\"ext4\",null,\"before\",null,\"ioctl\",true]"
     assert_equal "$(echo "${lines[1]}" | jq -r .volume_id)" "$uuid"
-    assert_equal "$(echo "${lines[2]}" | jq -r '.device, .mountpoint, .method')" "$loop
+    assert_equal "$(echo "${lines[2]}" | jq -r '.source, .target, .method')" "$loop
 $MNT
 ioctl"
-    assert_equal "$(echo "${lines[3]}" | jq -r '.device, .mountpoint, .label')" "$loop
+    assert_equal "$(echo "${lines[3]}" | jq -r '.source, .target, .label')" "$loop
 $MNT
 before"
     assert_equal "${lines[4]}" "blkid=imageset"

@@ -1,6 +1,7 @@
 /* Unit tests for lib/fat on images built in memory: the BPB checks, the FAT
  * type by cluster count, the root directory walk (and its loops), label
  * rules, and what a write touches, in which order. */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,21 +67,28 @@ static int mem_sync(void *arg)
 	return 0;
 }
 
+/* Little-endian fields through <endian.h>, not a copy of lib/fat.c's own
+ * helpers: the images are built independently of the code under test. */
 static void put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
+	uint16_t le = htole16(v);
+
+	memcpy(p, &le, sizeof(le));
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	uint32_t le = htole32(v);
+
+	memcpy(p, &le, sizeof(le));
 }
 
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	uint32_t le;
+
+	memcpy(&le, p, sizeof(le));
+	return le32toh(le);
 }
 
 /* Geometry of the image being built. */

@@ -155,4 +155,44 @@ else
     not_ok "loop image: clean, LOOPSET in all three places"
 fi
 
+# A signal in the remount window: every signal that would end fatlabel is
+# blocked while the FAT is read-only (sig_fatal_set), so SIGUSR1 sent then
+# waits until it is read-write again and only ends fatlabel after that.
+# strace holds the first write back for 2 s, so the read-only window is
+# seen (the mount turns ro) before the signal is sent.
+mount -t vfat -o loop "$img" "$mnt"
+strace -f -o /dev/null -e trace=pwrite64 \
+    -e inject=pwrite64:delay_enter=2000000:when=1 \
+    "$fl" --method remount "$img" SIGWINDOW 2>"$vm_tmp/err" &
+strace_pid=$!
+seen_ro=
+for _ in $(seq 100); do
+    if grep -qE '(^|,)ro(,|$)' <<<"$(mount_opts)"; then
+        seen_ro=1
+        break
+    fi
+    sleep 0.1
+done
+fl_pid=$(_slurp "/proc/$strace_pid/task/$strace_pid/children" 2>/dev/null)
+fl_pid=${fl_pid%% *}
+if [ -n "$seen_ro" ] && [ -n "$fl_pid" ]; then
+    kill -USR1 "$fl_pid"
+    ok "the remount window is seen: $mnt read-only, SIGUSR1 sent to fatlabel ($fl_pid)"
+else
+    not_ok "the remount window is seen (read-only '$seen_ro', fatlabel pid '$fl_pid')"
+fi
+wait "$strace_pid"
+status=$?
+check "fatlabel ends by SIGUSR1 only after the window (exit $status, want 138)" \
+    [ "$status" -eq 138 ]
+check "read-write again after the signal ($(mount_opts))" \
+    grep -qE '(^|,)rw(,|$)' <<<"$(mount_opts)"
+umount "$mnt"
+if fat_check_clean "$img" && fat_check_label "$img" SIGWINDOW; then
+    ok "loop image after the signal: clean, SIGWINDOW in all three places"
+else
+    not_ok "loop image after the signal: clean, SIGWINDOW in all three places"
+    sed 's/^/#   stderr: /' "$vm_tmp/err"
+fi
+
 vm_done
