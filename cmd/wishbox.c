@@ -308,7 +308,40 @@ static int install_links(const char *argv0, const char *dir, bool hard, bool for
 	return ret;
 }
 
-static void features_of(struct out *o, const struct tool *t)
+/* The human table of `wishbox features` fits 80 columns (79 characters and
+ * the newline): the reason wraps at spaces under its own column (JSON keeps
+ * it whole). */
+enum { FEATURES_WIDTH = 79 };
+
+struct features_cols {
+	int tool, method, avail;
+};
+
+static void human_wrapped(struct out *o, const char *text, int indent)
+{
+	int width = FEATURES_WIDTH - indent, col = 0;
+
+	if (width < 20)
+		width = 20;
+	while (*text) {
+		size_t len = strcspn(text, " ");
+
+		if (col > 0 && col + 1 + (int)len > width) {
+			out_human(o, "\n%*s", indent, "");
+			col = 0;
+		} else if (col > 0) {
+			out_human(o, " ");
+			col++;
+		}
+		out_human(o, "%.*s", (int)len, text);
+		col += (int)len;
+		text += len;
+		text += strspn(text, " ");
+	}
+	out_human(o, "\n");
+}
+
+static void features_of(struct out *o, const struct tool *t, const struct features_cols *w)
 {
 	const char *chosen = NULL;
 	char why[METHOD_WHY_MAX];
@@ -327,13 +360,14 @@ static void features_of(struct out *o, const struct tool *t)
 		why[0] = '\0';
 		ok = m->probe(NULL, why, sizeof(why)) == 0;
 		out_object_begin(o, NULL);
-		out_str(o, "name", m->name);
+		out_str(o, "method", m->name);
 		out_str(o, "summary", m->summary);
 		out_bool(o, "available", ok);
 		out_str(o, "reason", why);
 		out_object_end(o);
-		out_human(o, "%-14s %-12s %-9s %s\n", t->name, m->name,
-			  ok ? (m->name == chosen ? "yes, auto" : "yes") : "no", why);
+		out_human(o, "%-*s %-*s %-*s ", w->tool, t->name, w->method, m->name, w->avail,
+			  ok ? (m->name == chosen ? "yes, auto" : "yes") : "no");
+		human_wrapped(o, why, w->tool + w->method + w->avail + 3);
 	}
 	out_array_end(o);
 	out_object_end(o);
@@ -343,6 +377,7 @@ static int features(int argc, char **argv)
 {
 	struct out o;
 	struct utsname u;
+	struct features_cols w = { .tool = 4, .method = 6, .avail = 9 };
 	bool json = false;
 	int c;
 
@@ -362,11 +397,24 @@ static int features(int argc, char **argv)
 	out_init(&o, stdout, json ? OUT_JSON : OUT_HUMAN);
 	out_begin(&o);
 	out_str(&o, "kernel", u.release);
-	out_human(&o, "kernel %s\n%-14s %-12s %-9s %s\n", u.release, "TOOL", "METHOD", "AVAILABLE", "REASON");
+	for (const struct tool *t = tools; t->name; t++) {
+		if ((int)strlen(t->name) > w.tool)
+			w.tool = (int)strlen(t->name);
+		for (size_t i = 0; i < t->methods->n; i++)
+			if ((int)strlen(t->methods->v[i].name) > w.method)
+				w.method = (int)strlen(t->methods->v[i].name);
+	}
+	out_human(&o, "kernel %s\n%-*s %-*s %-*s %s\n", u.release, w.tool, "TOOL", w.method, "METHOD", w.avail,
+		  "AVAILABLE", "REASON");
 	out_array_begin(&o, "tools");
 	for (const struct tool *t = tools; t->name; t++)
-		features_of(&o, t);
+		features_of(&o, t, &w);
 	out_array_end(&o);
+	out_human(&o, "\n");
+	human_wrapped(&o,
+		      "auto: the method a tool takes when no --method is given: the first one, best first, that "
+		      "works here. -J gives each reason whole.",
+		      0);
 	out_end(&o);
 	return EXIT_OK;
 }

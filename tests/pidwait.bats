@@ -784,7 +784,7 @@ with_pidfd() {
 @test "wishbox features lists pidwait's four methods, all available here" {
     run "$B/wishbox" features -J
     assert_success
-    assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | [.methods[].name] | join(" ")' <<<"$output")" "$METHODS"
+    assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | [.methods[].method] | join(" ")' <<<"$output")" "$METHODS"
     assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | .auto' <<<"$output")" pidfd-info
     assert_equal "$(jq -r '[.tools[] | select(.tool == "pidwait") | .methods[] | select(.available | not)] | length' <<<"$output")" 0
 }

@@ -114,7 +114,9 @@ Try 'wishbox --help'."
     # Every method says whether it is available, and why.
     assert_equal "$(echo "$output" | jq '[.tools[].methods[] | select((.available|type) != "boolean" or (.reason|length) == 0)] | length')" 0
     # auto is the first available method, or null when none is.
-    assert_equal "$(echo "$output" | jq '[.tools[] | select(.auto != ([.methods[] | select(.available)][0].name))] | length')" 0
+    assert_equal "$(echo "$output" | jq '[.tools[] | select(.auto != ([.methods[] | select(.available)][0].method))] | length')" 0
+    # The glossary's key for a method's name is "method".
+    assert_equal "$(echo "$output" | jq '[.tools[].methods[] | select(.method | type != "string")] | length')" 0
 }
 
 @test "features in human form has a header and a row per method" {
@@ -122,8 +124,16 @@ Try 'wishbox --help'."
     assert_success
     assert_line --index 0 "kernel $(uname -r)"
     assert_line --index 1 --regexp '^TOOL +METHOD +AVAILABLE +REASON$'
-    n=$("$B/wishbox" features -J | jq '[.tools[].methods[]] | length')
-    assert_equal "$(( ${#lines[@]} - 2 ))" "$n"
+    # A row per method, starting with the tool and the method; reasons wrap
+    # under their column; every line fits an 80-column terminal.
+    while read -r t m; do
+        assert_line --regexp "^$t +$m +(yes, auto|yes|no) "
+    done < <("$B/wishbox" features -J | jq -r '.tools[] | .tool as $t | .methods[] | "\($t) \(.method)"')
+    for l in "${lines[@]}"; do
+        [ "${#l}" -le 79 ] || fail "wider than 79: $l"
+    done
+    # It says what "auto" means.
+    assert_output --partial "auto: the method a tool takes when no --method is given"
 }
 
 @test "features rejects stray arguments" {
