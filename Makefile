@@ -3,7 +3,7 @@
 # The release number (debian/changelog carries the same), and the commit
 # built from when this is a git tree: "0.1.0 (git 0123456789ab)".
 RELEASE := 0.1.0
-GIT_HASH := $(shell git -C $(CURDIR) describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null)
+GIT_HASH ?= $(shell git -C $(CURDIR) describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null)
 VERSION := $(RELEASE)$(if $(GIT_HASH), (git $(GIT_HASH)))
 
 PREFIX ?= /usr/local
@@ -59,7 +59,7 @@ MAN := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
 # The tools come from the registry, cmd/tools.h, and nowhere else.
 TOOLS := $(shell sed -n 's/^TOOL.[a-z0-9_]*, *"//p' cmd/tools.h | cut -d'"' -f1)
 
-.PHONY: all deps check unit static asan lint man install uninstall fuzz bench features check-vm clean help
+.PHONY: all deps check unit static asan lint man install uninstall deb fuzz bench features check-vm clean help
 
 all: $(BUILD)/wishbox $(BUILD)/.links
 
@@ -76,6 +76,7 @@ help:
 	@echo "                man pages, completions, initramfs hook; never shadows another"
 	@echo "                package's command unless SHADOW=1"
 	@echo "make uninstall  the same variables: removes what make install put there"
+	@echo "make deb        a .deb with dpkg-buildpackage, checked by lintian ($(BUILD)/deb/)"
 	@echo "make fuzz       libFuzzer harnesses, bounded time (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make bench      figures against the anchor tools (tests/bench/)"
 	@echo "make check-vm   the tools on Debian 12's 6.1 kernel under qemu"
@@ -101,8 +102,9 @@ $(BUILD)/.links: $(BUILD)/wishbox cmd/tools.h
 	@cd $(BUILD) && for t in $(TOOLS); do ln -sfn wishbox $$t; done
 	@touch $@
 
+# Stripped: it is the one an initramfs gets, and size matters there.
 $(BUILD)/wishbox.static: $(OBJ)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -o $@ $(OBJ) $(PKG_STATIC_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -s -o $@ $(OBJ) $(PKG_STATIC_LIBS)
 
 static: $(BUILD)/wishbox.static
 
@@ -147,6 +149,17 @@ uninstall:
 	@$(MAKE) --no-print-directory man
 	@$(INSTALL_ENV) scripts/install.sh uninstall
 
+# A .deb with Debian's own tooling, built from a copy of the tree in
+# $(BUILD)/deb (dpkg-buildpackage writes beside the source), then lintian.
+DEB_SRC = $(BUILD)/deb/wishbox-$(RELEASE)
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude=./build --exclude=./.git --exclude='./$(BUILD)' . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && GIT_HASH='$(GIT_HASH)' dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(BUILD)/deb/wishbox_*.changes
+	@ls $(BUILD)/deb/*.deb
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
@@ -164,7 +177,12 @@ fuzz:
 		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; \
 	done
 
-bench: all
+bench: all static
+	@bb=$$(dpkg-query -L busybox-static 2>/dev/null | grep -m1 '/busybox$$'); \
+	printf 'bench: size: wishbox.static %s bytes (stripped, %s tools)' \
+		"$$(stat -c %s $(BUILD)/wishbox.static)" "$$($(BUILD)/wishbox --list | wc -l)"; \
+	if [ -n "$$bb" ]; then printf ', busybox-static %s bytes (%s applets)\n' "$$(stat -c %s "$$bb")" \
+		"$$("$$bb" --list | wc -l)"; else echo ', busybox-static not installed'; fi
 	@for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b" $(BUILD) || exit 1; done
 
 check-vm: static

@@ -195,3 +195,10 @@ free_tool() {
     run make -C "$TOP" -n -B BUILD="$D/b" CPPFLAGS=-D_FORTIFY_SOURCE=2 "$D/b/wishbox"
     refute_output --partial "_FORTIFY_SOURCE=3"
 }
+
+@test "the release number: --version, the Makefile and debian/changelog agree" {
+    release=$(sed -n 's/^RELEASE := //p' "$TOP/Makefile")
+    run "$B/wishbox" --version
+    assert_output --regexp "^wishbox from wishbox $release( |$)"
+    assert_equal "$(head -n1 "$TOP/debian/changelog")" "wishbox ($release) unstable; urgency=medium"
+}
