@@ -1,8 +1,31 @@
 # wishbox: the one build system. `make help` lists the targets.
 
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+# The release number (debian/changelog carries the same), and the commit
+# built from when this is a git tree: "0.1.0 (git 0123456789ab)".
+RELEASE := 0.1.0
+GIT_HASH ?= $(shell git -C $(CURDIR) describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null)
+VERSION := $(RELEASE)$(if $(GIT_HASH), (git $(GIT_HASH)))
+
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+# Tools whose anchor lives in sbin go there (dosfstools: /sbin/fatlabel).
+SBINDIR ?= $(PREFIX)/sbin
+SBIN_TOOLS ?= fatlabel
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+LIBEXECDIR ?= $(PREFIX)/lib/wishbox
+# Where each shell looks. bash-completion reads PREFIX/share through
+# XDG_DATA_DIRS; Debian's zsh reads vendor-completions for /usr and
+# site-functions for /usr/local; fish 3.6 reads its vendor directory
+# under /usr only, and /etc/fish/completions.
+BASHCOMPDIR ?= $(or $(shell pkg-config --define-variable=datadir=$(DATADIR) --variable=completionsdir bash-completion 2>/dev/null),$(DATADIR)/bash-completion/completions)
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/zsh/vendor-completions,$(DATADIR)/zsh/site-functions)
+FISHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=completionsdir fish 2>/dev/null),/usr/share/fish/vendor_completions.d),/etc/fish/completions)
+INITRAMFS_HOOKDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/initramfs-tools/hooks,/etc/initramfs-tools/hooks)
+# SHADOW=1: install links, man pages and completions even under names that
+# another package's commands have (procps pidwait, dosfstools fatlabel).
+SHADOW ?= 0
 BUILD ?= build
 
 CC ?= cc
@@ -16,8 +39,11 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FORTIFY_SOURCE=3 -fno-strict-aliasing \
-	-DWISHBOX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+CPPFLAGS ?=
+# The caller's _FORTIFY_SOURCE (dpkg-buildflags sets one) wins over ours.
+FORTIFY := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=3)
+ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE $(FORTIFY) -fno-strict-aliasing \
+	-DWISHBOX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS ?=
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
@@ -33,7 +59,7 @@ MAN := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
 # The tools come from the registry, cmd/tools.h, and nowhere else.
 TOOLS := $(shell sed -n 's/^TOOL.[a-z0-9_]*, *"//p' cmd/tools.h | cut -d'"' -f1)
 
-.PHONY: all deps check unit static asan lint man install fuzz bench features check-vm clean help
+.PHONY: all deps check unit static asan lint man install uninstall deb fuzz bench features check-vm clean help
 
 all: $(BUILD)/wishbox $(BUILD)/.links
 
@@ -46,7 +72,11 @@ help:
 	@echo "make asan       the whole suite against an ASan+UBSan build"
 	@echo "make lint       cppcheck, clang-tidy, shellcheck"
 	@echo "make man        man pages with scdoc"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=: binary, links, man pages, completions"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR= BINDIR= SBINDIR= SHADOW=0: binary, links,"
+	@echo "                man pages, completions, initramfs hook; never shadows another"
+	@echo "                package's command unless SHADOW=1"
+	@echo "make uninstall  the same variables: removes what make install put there"
+	@echo "make deb        a .deb with dpkg-buildpackage, checked by lintian ($(BUILD)/deb/)"
 	@echo "make fuzz       libFuzzer harnesses, bounded time (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make bench      figures against the anchor tools (tests/bench/)"
 	@echo "make check-vm   the tools on Debian 12's 6.1 kernel under qemu"
@@ -58,6 +88,13 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# msg.c prints the version: rebuild it when the version changes.
+$(BUILD)/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/obj/lib/msg.o: $(BUILD)/version
+FORCE:
+
 $(BUILD)/wishbox: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
 
@@ -65,8 +102,9 @@ $(BUILD)/.links: $(BUILD)/wishbox cmd/tools.h
 	@cd $(BUILD) && for t in $(TOOLS); do ln -sfn wishbox $$t; done
 	@touch $@
 
+# Stripped: it is the one an initramfs gets, and size matters there.
 $(BUILD)/wishbox.static: $(OBJ)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -o $@ $(OBJ) $(PKG_STATIC_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -s -o $@ $(OBJ) $(PKG_STATIC_LIBS)
 
 static: $(BUILD)/wishbox.static
 
@@ -75,7 +113,7 @@ features: all
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 
@@ -99,13 +137,28 @@ $(BUILD)/man/%: man/%.scd
 
 man: $(MAN)
 
-install: all man
-	install -Dm755 $(BUILD)/wishbox $(DESTDIR)$(PREFIX)/bin/wishbox
-	@for t in $(TOOLS); do ln -sfn wishbox $(DESTDIR)$(PREFIX)/bin/$$t; done
-	@for m in $(MAN); do install -Dm644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$m); done
-	@for f in completions/bash/*; do install -Dm644 $$f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$(basename $$f); done
-	@for f in completions/zsh/*; do install -Dm644 $$f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/$$(basename $$f); done
-	@for f in completions/fish/*; do install -Dm644 $$f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$(basename $$f); done
+INSTALL_ENV = BUILD=$(BUILD) TOOLS="$(TOOLS)" SBIN_TOOLS="$(SBIN_TOOLS)" DESTDIR="$(DESTDIR)" \
+	BINDIR="$(BINDIR)" SBINDIR="$(SBINDIR)" MANDIR="$(MANDIR)" DATADIR="$(DATADIR)" \
+	LIBEXECDIR="$(LIBEXECDIR)" BASHCOMPDIR="$(BASHCOMPDIR)" ZSHCOMPDIR="$(ZSHCOMPDIR)" \
+	FISHCOMPDIR="$(FISHCOMPDIR)" INITRAMFS_HOOKDIR="$(INITRAMFS_HOOKDIR)" SHADOW="$(SHADOW)"
+
+install: all static man
+	@$(INSTALL_ENV) scripts/install.sh install
+
+uninstall:
+	@$(MAKE) --no-print-directory man
+	@$(INSTALL_ENV) scripts/install.sh uninstall
+
+# A .deb with Debian's own tooling, built from a copy of the tree in
+# $(BUILD)/deb (dpkg-buildpackage writes beside the source), then lintian.
+DEB_SRC = $(BUILD)/deb/wishbox-$(RELEASE)
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude=./build --exclude=./.git --exclude='./$(BUILD)' . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && GIT_HASH='$(GIT_HASH)' dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(BUILD)/deb/wishbox_*.changes
+	@ls $(BUILD)/deb/*.deb
 
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -124,7 +177,12 @@ fuzz:
 		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; \
 	done
 
-bench: all
+bench: all static
+	@bb=$$(dpkg-query -L busybox-static 2>/dev/null | grep -m1 '/busybox$$'); \
+	printf 'bench: size: wishbox.static %s bytes (stripped, %s tools)' \
+		"$$(stat -c %s $(BUILD)/wishbox.static)" "$$($(BUILD)/wishbox --list | wc -l)"; \
+	if [ -n "$$bb" ]; then printf ', busybox-static %s bytes (%s applets)\n' "$$(stat -c %s "$$bb")" \
+		"$$("$$bb" --list | wc -l)"; else echo ', busybox-static not installed'; fi
 	@for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b" $(BUILD) || exit 1; done
 
 check-vm: static

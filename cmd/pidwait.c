@@ -44,8 +44,8 @@ static const char usage_text[] =
 	" -a, --any                 return after the first exit\n"
 	" -c, --count N             return after N exits (default: all)\n"
 	" -t, --timeout DURATION    give up after DURATION (1.5, 500ms, 2m): exit 3\n"
-	" -e, --exit-status         exit with the process's own status (one process)\n"
-	"     --exited              a process already gone is not an error\n"
+	"     --exit-status         exit with the process's own status (one process)\n"
+	" -e, --exited              a process already gone is not an error\n"
 	" -F, --pidfile FILE        wait for the process named in FILE\n"
 	"     --pidfd FD            wait for the process of the inherited pidfd FD\n"
 	"     --identify            print PID:INODE for each PID and exit\n"
@@ -60,14 +60,14 @@ static const char usage_text[] =
 	"\n"
 	"See pidwait(1).\n";
 
-enum { OPT_EXITED = 256, OPT_PIDFD, OPT_IDENTIFY, OPT_METHOD };
+enum { OPT_EXIT_STATUS = 256, OPT_PIDFD, OPT_IDENTIFY, OPT_METHOD };
 
 static const struct option longopts[] = {
 	{ "any", no_argument, NULL, 'a' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "timeout", required_argument, NULL, 't' },
-	{ "exit-status", no_argument, NULL, 'e' },
-	{ "exited", no_argument, NULL, OPT_EXITED },
+	{ "exit-status", no_argument, NULL, OPT_EXIT_STATUS },
+	{ "exited", no_argument, NULL, 'e' },
 	{ "pidfile", required_argument, NULL, 'F' },
 	{ "pidfd", required_argument, NULL, OPT_PIDFD },
 	{ "identify", no_argument, NULL, OPT_IDENTIFY },
@@ -1220,8 +1220,8 @@ static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 			}
 			o->timeout_set = true;
 			break;
-		case 'e': o->exit_status = true; break;
-		case OPT_EXITED: o->exited_ok = true; break;
+		case OPT_EXIT_STATUS: o->exit_status = true; break;
+		case 'e': o->exited_ok = true; break;
 		case 'F': add_target(o, FROM_PIDFILE, optarg, -1); break;
 		case OPT_PIDFD:
 			if (parse_u64(optarg, 0, INT_MAX, &v) < 0) {

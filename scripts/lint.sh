@@ -47,7 +47,7 @@ done
 echo "lint: shellcheck"
 shopt -s nullglob
 scripts=(scripts/*.sh .ci/run tests/run-checks tests/bench/*.sh tests/vm/check-v[m] tests/vm/*.sh
-    tests/vm/scenarios/*.sh completions/bash/*)
+    tests/vm/scenarios/*.sh completions/bash/* initramfs/hook)
 shellcheck -S warning -x "${scripts[@]}" || status=1
 shellcheck -S warning -s bash -e SC2034,SC2154,SC1091,SC2030,SC2031,SC2164 tests/*.bash tests/*.bats || status=1
 

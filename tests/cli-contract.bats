@@ -104,7 +104,7 @@ names_in() {
     assert_equal "$(names_in "$TOP/completions/bash" "" "" wishbox)" "$registry"
     assert_equal "$(names_in "$TOP/completions/zsh" _ "" wishbox)" "$registry"
     assert_equal "$(names_in "$TOP/completions/fish" "" .fish wishbox)" "$registry"
-    assert_equal "$(names_in "$TOP/tests" "" .bats cli-contract wishbox static)" "$registry"
+    assert_equal "$(names_in "$TOP/tests" "" .bats cli-contract wishbox static install completions)" "$registry"
 }
 
 @test "the man pages build with scdoc" {

@@ -584,15 +584,15 @@ fatlabel: using method offline: the device or image itself: read any time, writt
 @test "wishbox features lists the three methods; remount needs CAP_SYS_ADMIN" {
     run "$B/wishbox" features -J
     assert_success
-    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | [.methods[].name] | join(" ")')" \
+    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | [.methods[].method] | join(" ")')" \
         "ioctl remount offline"
-    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "offline") | .available')" true
-    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "remount") | .available')" true
+    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.method == "offline") | .available')" true
+    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.method == "remount") | .available')" true
     # Tried on /, and on a mounted FAT when there is one (none here).
-    [[ $(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "ioctl") | .reason') =~ ^FS_IOC_GETFSLABEL\ on\ /\ \([a-z0-9]+\):\ .+\;\ no\ FAT\ is\ mounted\ to\ try\ it\ on$ ]]
+    [[ $(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.method == "ioctl") | .reason') =~ ^FS_IOC_GETFSLABEL\ on\ /\ \([a-z0-9]+\):\ .+\;\ no\ FAT\ is\ mounted\ to\ try\ it\ on$ ]]
     run setpriv --reuid=nobody --regid=nogroup --clear-groups "$B/wishbox" features -J
     assert_success
-    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.name == "remount") | [.available, .reason] | join(" ")')" \
+    assert_equal "$(echo "$output" | jq -r '.tools[] | select(.tool == "fatlabel") | .methods[] | select(.method == "remount") | [.available, .reason] | join(" ")')" \
         "false needs CAP_SYS_ADMIN (not held)"
 }
 

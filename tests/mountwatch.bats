@@ -714,7 +714,7 @@ l"
 @test "wishbox features lists both methods with a reason" {
     run "$B/wishbox" features -J
     assert_success
-    assert_equal "$(jq -r '.tools[] | select(.tool == "mountwatch") | [.methods[].name] | join(",")' <<<"$output")" \
+    assert_equal "$(jq -r '.tools[] | select(.tool == "mountwatch") | [.methods[].method] | join(",")' <<<"$output")" \
         "fanotify,mountinfo"
     assert_equal "$(jq -r '.tools[] | select(.tool == "mountwatch") | .auto' <<<"$output")" fanotify
     jq -e '.tools[] | select(.tool == "mountwatch") | all(.methods[]; .available and (.reason | length > 0))' <<<"$output"

@@ -455,9 +455,9 @@ with_pidfd() {
     assert_equal "$output" "$a exited with code 6"
 }
 
-@test "-e exits with the process's own status" {
+@test "--exit-status exits with the process's own status" {
     grandchild 7
-    start_pidwait -e "$gpid"
+    start_pidwait --exit-status "$gpid"
     release
     finish_pidwait
     assert_equal "$status" 7
@@ -465,7 +465,7 @@ with_pidfd() {
     for m in pidfd-info netlink; do
         rm -f "$T/g"
         gated_kill KILL
-        start_pidwait -q -e --method "$m" "$gpid"
+        start_pidwait -q --exit-status --method "$m" "$gpid"
         release
         finish_pidwait
         assert_equal "$status" 137
@@ -473,26 +473,26 @@ with_pidfd() {
     done
     rm -f "$T/g"
     gated 0
-    start_pidwait -e "$gpid"
+    start_pidwait --exit-status "$gpid"
     release
     finish_pidwait
     assert_equal "$status" 0
 }
 
-@test "-e: exit 4 when the method cannot know the status" {
+@test "--exit-status: exit 4 when the method cannot know the status" {
     grandchild 7
-    start_pidwait -e --method pidfd "$gpid"
+    start_pidwait --exit-status --method pidfd "$gpid"
     release
     finish_pidwait
     assert_equal "$status" 4
     stderr_has "pidwait: $gpid has exited, but its exit status is unknown to method pidfd"
 }
 
-@test "-e takes exactly one process" {
+@test "--exit-status takes exactly one process" {
     sleep 1000 &
     s=$!
     BG+=("$s")
-    run --separate-stderr "$B/pidwait" -e "$s" "$s"
+    run --separate-stderr "$B/pidwait" --exit-status "$s" "$s"
     assert_equal "$status" 2
     stderr_line 0 "pidwait: --exit-status takes exactly one process"
 }
@@ -671,6 +671,10 @@ with_pidfd() {
         assert_equal "$(j .status_known)" false
         assert_equal "$(j .method)" "$m"
     done
+    # -e is --exited, as in util-linux waitpid.
+    run --separate-stderr "$B/pidwait" -J -e "$gone"
+    assert_success
+    assert_equal "$(j .status_known)" false
     run --separate-stderr "$B/pidwait" --exited --any "$s" "$gone"
     assert_success
     assert_equal "$output" "$gone exited (status unknown)"
@@ -780,7 +784,7 @@ with_pidfd() {
 @test "wishbox features lists pidwait's four methods, all available here" {
     run "$B/wishbox" features -J
     assert_success
-    assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | [.methods[].name] | join(" ")' <<<"$output")" "$METHODS"
+    assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | [.methods[].method] | join(" ")' <<<"$output")" "$METHODS"
     assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | .auto' <<<"$output")" pidfd-info
     assert_equal "$(jq -r '[.tools[] | select(.tool == "pidwait") | .methods[] | select(.available | not)] | length' <<<"$output")" 0
 }

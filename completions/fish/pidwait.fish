@@ -3,8 +3,8 @@ complete -c pidwait -f -a '(__fish_complete_pids)'
 complete -c pidwait -s a -l any -d 'return after the first exit'
 complete -c pidwait -s c -l count -x -d 'return after N exits'
 complete -c pidwait -s t -l timeout -x -d 'give up after DURATION (exit 3)'
-complete -c pidwait -s e -l exit-status -d "exit with the process's own status"
-complete -c pidwait -l exited -d 'a process already gone is not an error'
+complete -c pidwait -l exit-status -d "exit with the process's own status"
+complete -c pidwait -s e -l exited -d 'a process already gone is not an error'
 complete -c pidwait -s F -l pidfile -r -F -d 'wait for the process named in FILE'
 complete -c pidwait -l pidfd -x -d 'wait for the process of an inherited pidfd'
 complete -c pidwait -l identify -d 'print PID:INODE for each PID and exit'

@@ -31,7 +31,7 @@ if [ "$status" -eq 0 ] && table=$(jq -r --arg k "$kernel" '
     "kernel \(.kernel == $k) \(.kernel)",
     (.tools[] | "tool \(.tool) \(.auto // "(none)")"),
     (.tools[] | .tool as $t | .methods[] |
-        "method \($t) \(.name) \(if .available then "yes" else "no" end) \(.reason // "")")
+        "method \($t) \(.method) \(if .available then "yes" else "no" end) \(.reason // "")")
     ' "$features" 2>"$vm_tmp/jq-err"); then
     ok "wishbox features -J prints one JSON document"
 else

@@ -16,12 +16,12 @@ wait "$job"
 
 (sleep 2; exit 6) &
 job=$!
-run "$pw" -e "$job"
+run "$pw" --exit-status "$job"
 # The job's own status (6), or 4 when no available method can know it.
 if [ "$status" -eq 6 ] || [ "$status" -eq 4 ]; then
-    ok "early: pidwait -e on a background job: exit $status (6 = its status, 4 = unknown)"
+    ok "early: pidwait --exit-status on a background job: exit $status (6 = its status, 4 = unknown)"
 else
-    not_ok "early: pidwait -e on a background job: 6 or 4 expected"
+    not_ok "early: pidwait --exit-status on a background job: 6 or 4 expected"
     show_run
 fi
 wait "$job"

@@ -85,8 +85,8 @@ wait_on 7 -J --method netlink
 expect_event netlink 7
 wait_on 0 -J --method netlink
 expect_event netlink 0
-wait_on 7 -e --method netlink
-expect_status 7 "pidwait -e --method netlink: the non-child's own status"
+wait_on 7 --exit-status --method netlink
+expect_status 7 "pidwait --exit-status --method netlink: the non-child's own status"
 
 # Killed by a signal, seen through netlink.  The victim is an orphan (its
 # parent is init), so nobody here reaps it.
