@@ -29,6 +29,7 @@
 #include "../lib/pidref.h"
 #include "../lib/proc_connector.h"
 #include "../lib/sig.h"
+#include "../lib/timefmt.h"
 #include "../lib/timeout.h"
 #include "../lib/util.h"
 #include "cli.h"
@@ -452,10 +453,13 @@ static bool finished(const struct pidwait *pw)
 
 /* --- output and the outcome (these print) --- */
 
-/* The exit record's fields: how it ended, by which method. */
+/* The exit record's fields: how it ended, by which method, when. */
 static void report_fields(struct pidwait *pw, const struct target *t,
 			  const struct exit_status *st, const char *sname)
 {
+	struct timespec now;
+	char stamp[40];
+
 	if (t->ref.pid > 0)
 		out_int(&pw->out, "pid", t->ref.pid);
 	else if (t->spec->pid > 0)
@@ -469,19 +473,22 @@ static void report_fields(struct pidwait *pw, const struct target *t,
 	if (st->known) {
 		out_bool(&pw->out, "exited", st->exited);
 		if (st->exited)
-			out_int(&pw->out, "code", st->code);
+			out_int(&pw->out, "exit_code", st->code);
 		else
-			out_null(&pw->out, "code");
+			out_null(&pw->out, "exit_code");
 		out_str(&pw->out, "signal", sname);
 		out_bool(&pw->out, "coredump", !st->exited && st->coredump);
 	} else {
 		out_null(&pw->out, "exited");
-		out_null(&pw->out, "code");
+		out_null(&pw->out, "exit_code");
 		out_null(&pw->out, "signal");
 		out_null(&pw->out, "coredump");
 	}
 	out_bool(&pw->out, "status_known", st->known);
 	out_str(&pw->out, "method", pw->method);
+	clock_gettime(CLOCK_REALTIME, &now);
+	out_str(&pw->out, "time",
+		timefmt_iso8601_us(&now, stamp, sizeof(stamp)) == 0 ? stamp : NULL);
 	out_uint(&pw->out, "elapsed_ms", (monotonic_ns() - pw->t0) / NSEC_PER_MSEC);
 }
 
