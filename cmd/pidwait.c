@@ -410,6 +410,15 @@ static int wait_epoll(int ep, struct epoll_event *evs, int max, const struct dea
 	return n;
 }
 
+/* Can /proc tell a process's start time here? Ours is the test. */
+static int proc_start_readable(void)
+{
+	struct pidref self = PIDREF_NULL;
+
+	self.pid = getpid();
+	return pidref_read_start(&self);
+}
+
 /* A proc connector cookie others are unlikely to use (they mostly send 0). */
 static uint32_t nl_cookie(void)
 {
@@ -707,7 +716,7 @@ static pid_t exit_status_of_non_child(const struct pidwait *pw)
 static int probe_pidfd(const void *ctx, char *why, size_t len)
 {
 	const struct pidwait *pw = ctx;
-	int fd = pidfd_open_raw(getpid(), 0);
+	_cleanup_close_ int fd = pidfd_open_raw(getpid(), 0);
 	pid_t pid;
 
 	if (fd < 0) {
@@ -717,7 +726,6 @@ static int probe_pidfd(const void *ctx, char *why, size_t len)
 			snprintf(why, len, "pidfd_open: %s", strerror(-fd));
 		return fd;
 	}
-	fd = safe_close(fd);
 	/* With --exit-status, a process that is not our child would end with
 	 * an unknown status: let auto take a method that can know it. */
 	pid = pw ? exit_status_of_non_child(pw) : 0;
@@ -732,14 +740,11 @@ static int probe_pidfd(const void *ctx, char *why, size_t len)
 
 static int probe_netlink(const void *ctx, char *why, size_t len)
 {
-	struct pidref self = PIDREF_NULL;
 	char caps[64];
-	int fd = -1, r;
+	int fd = -1, r = proc_start_readable();
 	uint32_t cookie = nl_cookie();
 
 	(void)ctx;
-	self.pid = getpid();
-	r = pidref_read_start(&self);
 	if (r < 0) {
 		snprintf(why, len, "needs /proc for start times: %s", strerror(-r));
 		return r;
@@ -747,7 +752,7 @@ static int probe_netlink(const void *ctx, char *why, size_t len)
 	r = pcn_open(&fd, 0);
 	if (r == 0)
 		r = nl_listen(fd, cookie, 200);
-	fd = nl_close(fd, cookie);
+	(void)nl_close(fd, cookie);
 	switch (r) {
 	case 0:
 		snprintf(why, len, "proc connector: listening works (exit status of any process)");
@@ -773,12 +778,9 @@ static int probe_netlink(const void *ctx, char *why, size_t len)
 
 static int probe_procfs(const void *ctx, char *why, size_t len)
 {
-	struct pidref self = PIDREF_NULL;
-	int r;
+	int r = proc_start_readable();
 
 	(void)ctx;
-	self.pid = getpid();
-	r = pidref_read_start(&self);
 	if (r < 0) {
 		snprintf(why, len, "/proc/PID/stat: %s (is /proc mounted?)", strerror(-r));
 		return r;
