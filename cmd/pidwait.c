@@ -1283,6 +1283,8 @@ static int run_netlink(void *ctx, const struct method *m)
 	return ret;
 }
 
+/* --- --identify: no waiting --- */
+
 /* --identify: PID:INODE for each process, what a script keeps to wait later
  * without a PID-reuse race. */
 static int identify(struct pidwait *pw)
