@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,13 +15,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "../lib/util.h"
+#include "../lib/caps.h"
 #include "../lib/exitcodes.h"
 #include "../lib/method.h"
 #include "../lib/msg.h"
@@ -29,7 +28,11 @@
 #include "../lib/pidfile.h"
 #include "../lib/pidref.h"
 #include "../lib/proc_connector.h"
+#include "../lib/sig.h"
+#include "../lib/timefmt.h"
 #include "../lib/timeout.h"
+#include "../lib/util.h"
+#include "cli.h"
 
 static const char usage_text[] =
 	"Usage:\n"
@@ -93,31 +96,19 @@ static const struct option longopts[] = {
 
 enum target_kind { FROM_ARG, FROM_PIDFD, FROM_PIDFILE };
 
-struct target {
+/* A process as the command line names it. */
+struct target_spec {
 	enum target_kind kind;
 	const char *src;     /* the argument, or the pidfile's path */
 	int given_fd;        /* FROM_PIDFD */
-	pid_t pid;           /* parsed; 0 for a pidfd until opened */
+	pid_t pid;           /* parsed (a pidfile's: read by parse_args); 0 for a pidfd */
 	uint64_t want_inode; /* from PID:INODE, 0 when not given */
-	struct pidref ref;
-	bool done;
-	bool gone;      /* already gone at start (--exited) */
-	bool our_child; /* we can reap it */
-	/* netlink */
-	bool nl_leader_exited;
-	bool nl_status_known;
-	int nl_wstatus;
-	/* timers: pidfd-info zombie grace, netlink re-checks */
-	bool pending;
-	uint64_t next_ns;
-	uint64_t backoff_ns;
 };
 
 struct pidwait_opts {
-	struct target *t;
+	struct target_spec *spec; /* one per PID, --pidfd and --pidfile */
 	size_t n;
-	size_t need; /* exits to wait for: 1 with --any, n by default */
-	bool count_set;
+	size_t count; /* --count N; 0: every process (one with --any) */
 	bool any;
 	bool timeout_set;
 	uint64_t timeout_ns;
@@ -126,19 +117,50 @@ struct pidwait_opts {
 	bool identify;
 	bool quiet;
 	enum out_mode mode;
-	const char *method;
-	pid_t pid_max;
-	/* while running */
-	const char *method_name;
+	const char *method; /* NULL: auto */
+};
+
+/* A process while it is waited for. */
+struct target {
+	const struct target_spec *spec;
+	struct pidref ref;
+	bool done;
+	bool gone;      /* already gone at start (--exited) */
+	bool our_child; /* we can reap it */
+	/* netlink */
+	bool nl_leader_exited;
+	bool nl_status_known;
+	int nl_wstatus;
+	/* its timer: the pidfd-info zombie grace, netlink re-checks */
+	bool timer_armed;
+	uint64_t next_ns;
+	uint64_t backoff_ns;
+};
+
+struct pidwait {
+	struct pidwait_opts o;
 	struct out out;
-	struct deadline deadline;
-	uint64_t t0;
+	struct target *t; /* one per o.spec */
+	size_t need;      /* exits to wait for */
+	size_t distinct;  /* processes, each counted once */
 	size_t reported;
 	struct exit_status last;
-	size_t *pending; /* indices of targets with a timer */
-	size_t n_pending;
-	int ep; /* the epoll set of pidfds, -1 */
-	size_t distinct; /* processes, each counted once */
+	const char *method; /* the running method's name */
+	struct deadline deadline;
+	uint64_t t0;
+	bool reader_gone; /* stdout's reader went away: go on quietly */
+	int ep;           /* the epoll set, -1 */
+	size_t *timers;   /* indices of the targets whose timer is armed */
+	size_t n_timers;
+	struct {
+		int fd; /* the proc connector socket, -1 */
+		uint32_t cookie;
+		int sfd; /* signalfd of the fatal signals, -1 */
+		sigset_t sigs;
+		int caught;      /* the fatal signal that came, 0 */
+		uint64_t *index; /* pairs (pid, target index), sorted by pid */
+		size_t n_index;
+	} nl;
 };
 
 static int probe_pidfd_info(const void *ctx, char *why, size_t len);
@@ -163,12 +185,14 @@ const struct method_set pidwait_methods = METHOD_SET(methods);
 
 /* --- small helpers: 0 or -errno, no printing --- */
 
-static const char *label(const struct target *t, char *buf, size_t len)
+/* The process as messages and human output name it: its PID, or "pidfd FD"
+ * for a --pidfd process reaped before we looked. */
+static const char *describe(const struct target *t, char *buf, size_t len)
 {
-	pid_t pid = t->ref.pid ? t->ref.pid : t->pid;
+	pid_t pid = t->ref.pid ? t->ref.pid : t->spec->pid;
 
-	if (t->kind == FROM_PIDFD && pid <= 0)
-		snprintf(buf, len, "pidfd %d", t->given_fd);
+	if (t->spec->kind == FROM_PIDFD && pid <= 0)
+		snprintf(buf, len, "pidfd %d", t->spec->given_fd);
 	else
 		snprintf(buf, len, "%d", (int)pid);
 	return buf;
@@ -177,11 +201,45 @@ static const char *label(const struct target *t, char *buf, size_t len)
 /* Where a message about t comes from, as the user wrote it. */
 static const char *origin(const struct target *t, char *buf, size_t len)
 {
-	if (t->kind == FROM_PIDFD)
-		snprintf(buf, len, "--pidfd %d", t->given_fd);
+	if (t->spec->kind == FROM_PIDFD)
+		snprintf(buf, len, "--pidfd %d", t->spec->given_fd);
 	else
-		snprintf(buf, len, "%s", t->src); /* the argument, or the pidfile */
+		snprintf(buf, len, "%s", t->spec->src); /* the argument, or the pidfile */
 	return buf;
+}
+
+/* pidwait never waits for itself (-ELOOP) nor for its parent (-EDEADLK),
+ * which may be waiting for pidwait. */
+static int refuse_self(pid_t pid)
+{
+	if (pid == getpid())
+		return -ELOOP;
+	if (pid == getppid())
+		return -EDEADLK;
+	return 0;
+}
+
+/* Opens a handle for a PID. PID:INODE needs pidfs (-EOPNOTSUPP) and must
+ * still name the same process (-ESTALE). Without a pidfd (before 5.3) the
+ * PID alone, where the caller can do without one. */
+static int resolve_pid(struct target *t, bool need_pidfd)
+{
+	const struct target_spec *s = t->spec;
+	int r = pidref_open_pid(&t->ref, s->pid);
+
+	if (r == -ENOSYS && !need_pidfd && !s->want_inode) {
+		t->ref.pid = s->pid;
+		t->ref.fd = -1;
+	} else if (r == -ENOSYS) {
+		return s->want_inode ? -EOPNOTSUPP : r;
+	} else if (r < 0) {
+		return r;
+	}
+	if (s->want_inode && !t->ref.inode)
+		return -EOPNOTSUPP;
+	if (s->want_inode && t->ref.inode != s->want_inode)
+		return -ESTALE;
+	return 0;
 }
 
 /* Turns a target into a handle, once. need_pidfd: keep the pidfd (the
@@ -193,8 +251,8 @@ static int resolve(struct target *t, bool need_pidfd, bool need_start)
 {
 	int r;
 
-	if (t->kind == FROM_PIDFD) {
-		r = pidref_open_fd(&t->ref, t->given_fd);
+	if (t->spec->kind == FROM_PIDFD) {
+		r = pidref_open_fd(&t->ref, t->spec->given_fd);
 		if (r < 0)
 			return r;
 		if (t->ref.pid <= 0) {
@@ -208,24 +266,13 @@ static int resolve(struct target *t, bool need_pidfd, bool need_start)
 			return 0;
 		}
 	} else {
-		r = pidref_open_pid(&t->ref, t->pid);
-		if (r == -ENOSYS && !need_pidfd && !t->want_inode) {
-			t->ref.pid = t->pid;
-			t->ref.fd = -1;
-		} else if (r == -ENOSYS) {
-			return t->want_inode ? -EOPNOTSUPP : r;
-		} else if (r < 0) {
+		r = resolve_pid(t, need_pidfd);
+		if (r < 0)
 			return r;
-		}
-		if (t->want_inode && !t->ref.inode)
-			return -EOPNOTSUPP;
-		if (t->want_inode && t->ref.inode != t->want_inode)
-			return -ESTALE;
 	}
-	if (t->ref.pid == getpid())
-		return -ELOOP;
-	if (t->ref.pid == getppid())
-		return -EDEADLK;
+	r = refuse_self(t->ref.pid);
+	if (r < 0)
+		return r;
 	if (need_start) {
 		r = pidref_read_start(&t->ref);
 		if (r < 0)
@@ -239,15 +286,16 @@ static int resolve(struct target *t, bool need_pidfd, bool need_start)
 
 /* Marks duplicates (the same process named twice) as done, so each process
  * is waited for and reported once. Returns the number of distinct ones. */
-static int dedupe(struct pidwait_opts *o, size_t *ret_distinct)
+static int dedupe(struct pidwait *pw, size_t *ret_distinct)
 {
-	uint64_t *keys = calloc(o->n ? o->n : 1, 2 * sizeof(uint64_t));
+	size_t n = pw->o.n;
+	uint64_t *keys = calloc(n ? n : 1, 2 * sizeof(uint64_t));
 	size_t m = 0, distinct = 0;
 
 	if (!keys)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->n; i++) {
-		const struct target *t = &o->t[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &pw->t[i];
 
 		if (t->gone || t->done) {
 			distinct++;
@@ -262,7 +310,7 @@ static int dedupe(struct pidwait_opts *o, size_t *ret_distinct)
 	qsort(keys, m, 2 * sizeof(uint64_t), cmp_u64);
 	for (size_t j = 0; j < m; j++) {
 		if (j > 0 && keys[2 * j] == keys[2 * j - 2]) {
-			struct target *t = &o->t[keys[2 * j + 1]];
+			struct target *t = &pw->t[keys[2 * j + 1]];
 
 			pidref_close(&t->ref);
 			t->done = true;
@@ -287,33 +335,47 @@ static void raise_nofile(size_t n)
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static void add_pending(struct pidwait_opts *o, struct target *t, uint64_t when)
+/* Sets t's timer to when (monotonic ns), keeping it in the timer list. */
+static void arm_timer(struct pidwait *pw, struct target *t, uint64_t when)
 {
 	t->next_ns = when;
-	if (t->pending)
+	if (t->timer_armed)
 		return;
-	t->pending = true;
-	o->pending[o->n_pending++] = (size_t)(t - o->t);
+	t->timer_armed = true;
+	pw->timers[pw->n_timers++] = (size_t)(t - pw->t);
+}
+
+/* Arms every timer of a process still waited for, due now; returns how many. */
+static size_t arm_all_now(struct pidwait *pw)
+{
+	size_t armed = 0;
+
+	for (size_t i = 0; i < pw->o.n; i++)
+		if (!pw->t[i].done) {
+			arm_timer(pw, &pw->t[i], 0);
+			armed++;
+		}
+	return armed;
 }
 
 /* The earliest timer, 0 when none; drops finished targets from the list. */
-static uint64_t next_timer(struct pidwait_opts *o)
+static uint64_t next_timer(struct pidwait *pw)
 {
 	uint64_t next = 0;
 	size_t k = 0;
 
-	for (size_t j = 0; j < o->n_pending; j++) {
-		struct target *t = &o->t[o->pending[j]];
+	for (size_t j = 0; j < pw->n_timers; j++) {
+		struct target *t = &pw->t[pw->timers[j]];
 
-		if (t->done || !t->pending) {
-			t->pending = false;
+		if (t->done || !t->timer_armed) {
+			t->timer_armed = false;
 			continue;
 		}
-		o->pending[k++] = o->pending[j];
+		pw->timers[k++] = pw->timers[j];
 		if (!next || t->next_ns < next)
 			next = t->next_ns;
 	}
-	o->n_pending = k;
+	pw->n_timers = k;
 	return next;
 }
 
@@ -348,22 +410,100 @@ static int wait_epoll(int ep, struct epoll_event *evs, int max, const struct dea
 	return n;
 }
 
+/* Can /proc tell a process's start time here? Ours is the test. */
+static int proc_start_readable(void)
+{
+	struct pidref self = PIDREF_NULL;
+
+	self.pid = getpid();
+	return pidref_read_start(&self);
+}
+
 /* A proc connector cookie others are unlikely to use (they mostly send 0). */
 static uint32_t nl_cookie(void)
 {
 	return ((uint32_t)getpid() << 12) ^ (uint32_t)monotonic_ns() ^ 0x5a5a0000U;
 }
 
-static bool finished(const struct pidwait_opts *o)
+/* Subscribes fd to the proc connector under cookie and waits up to
+ * timeout_ms for the kernel's answer. */
+static int nl_listen(int fd, uint32_t cookie, int timeout_ms)
 {
-	return o->reported >= o->need;
+	int r = pcn_listen(fd, cookie);
+
+	return r < 0 ? r : pcn_wait_ack(fd, cookie, timeout_ms);
+}
+
+/* Tells the kernel we stop listening (so it stops counting us) and closes
+ * the socket; returns -1 for `fd = nl_close(fd, cookie)`. */
+static int nl_close(int fd, uint32_t cookie)
+{
+	if (fd >= 0)
+		(void)pcn_ignore(fd, cookie);
+	return safe_close(fd);
+}
+
+/* The fatal signals whose default action we take over while listening:
+ * those that end the process (stop signals stop it as ever), except the
+ * ones we were started with ignored. */
+static void nl_signal_set(sigset_t *ret)
+{
+	sig_fatal_set(ret);
+	sigdelset(ret, SIGTSTP);
+	sigdelset(ret, SIGTTIN);
+	sigdelset(ret, SIGTTOU);
+	sig_drop_ignored(ret);
+}
+
+static bool finished(const struct pidwait *pw)
+{
+	return pw->reported >= pw->need;
 }
 
 /* --- output and the outcome (these print) --- */
 
+/* The exit record's fields: how it ended, by which method, when. */
+static void report_fields(struct pidwait *pw, const struct target *t,
+			  const struct exit_status *st, const char *sname)
+{
+	struct timespec now;
+	char stamp[40];
+
+	if (t->ref.pid > 0)
+		out_int(&pw->out, "pid", t->ref.pid);
+	else if (t->spec->pid > 0)
+		out_int(&pw->out, "pid", t->spec->pid);
+	else
+		out_null(&pw->out, "pid");
+	if (t->ref.inode)
+		out_uint(&pw->out, "inode", t->ref.inode);
+	else
+		out_null(&pw->out, "inode");
+	if (st->known) {
+		out_bool(&pw->out, "exited", st->exited);
+		if (st->exited)
+			out_int(&pw->out, "exit_code", st->code);
+		else
+			out_null(&pw->out, "exit_code");
+		out_str(&pw->out, "signal", sname);
+		out_bool(&pw->out, "coredump", !st->exited && st->coredump);
+	} else {
+		out_null(&pw->out, "exited");
+		out_null(&pw->out, "exit_code");
+		out_null(&pw->out, "signal");
+		out_null(&pw->out, "coredump");
+	}
+	out_bool(&pw->out, "status_known", st->known);
+	out_str(&pw->out, "method", pw->method);
+	clock_gettime(CLOCK_REALTIME, &now);
+	out_str(&pw->out, "time",
+		timefmt_iso8601_us(&now, stamp, sizeof(stamp)) == 0 ? stamp : NULL);
+	out_uint(&pw->out, "elapsed_ms", (monotonic_ns() - pw->t0) / NSEC_PER_MSEC);
+}
+
 /* One exit event. 0, or -errno of a write error (a reader that went away is
  * not one: the rest of the run is quiet). */
-static int report(struct pidwait_opts *o, struct target *t, const struct exit_status *st)
+static int report(struct pidwait *pw, struct target *t, const struct exit_status *st)
 {
 	char buf[64], sig[32];
 	const char *sname = NULL;
@@ -372,11 +512,11 @@ static int report(struct pidwait_opts *o, struct target *t, const struct exit_st
 	t->done = true;
 	/* Out of the epoll set first: a --pidfd's file stays open through the
 	 * inherited descriptor, so closing ours would not remove it. */
-	if (o->ep >= 0 && t->ref.fd >= 0)
-		(void)epoll_ctl(o->ep, EPOLL_CTL_DEL, t->ref.fd, NULL);
+	if (pw->ep >= 0 && t->ref.fd >= 0)
+		(void)epoll_ctl(pw->ep, EPOLL_CTL_DEL, t->ref.fd, NULL);
 	pidref_close(&t->ref);
-	o->reported++;
-	o->last = *st;
+	pw->reported++;
+	pw->last = *st;
 	if (st->known && !st->exited) {
 		sname = signal_name(st->signal, sig, sizeof(sig));
 		if (!sname) {
@@ -384,53 +524,26 @@ static int report(struct pidwait_opts *o, struct target *t, const struct exit_st
 			sname = sig;
 		}
 	}
+	describe(t, buf, sizeof(buf));
 	if (msg_verbose() && !st->known)
-		msg_info("%s: the exit status is unknown to method %s", label(t, buf, sizeof(buf)),
-			 o->method_name);
-	if (o->quiet)
+		msg_info("%s: the exit status is unknown to method %s", buf, pw->method);
+	if (pw->o.quiet || pw->reader_gone)
 		return 0;
-	out_begin(&o->out);
-	if (t->ref.pid > 0)
-		out_int(&o->out, "pid", t->ref.pid);
-	else if (t->pid > 0)
-		out_int(&o->out, "pid", t->pid);
-	else
-		out_null(&o->out, "pid");
-	if (t->ref.inode)
-		out_uint(&o->out, "inode", t->ref.inode);
-	else
-		out_null(&o->out, "inode");
-	if (st->known) {
-		out_bool(&o->out, "exited", st->exited);
-		if (st->exited)
-			out_int(&o->out, "code", st->code);
-		else
-			out_null(&o->out, "code");
-		out_str(&o->out, "signal", sname);
-		out_bool(&o->out, "coredump", !st->exited && st->coredump);
-	} else {
-		out_null(&o->out, "exited");
-		out_null(&o->out, "code");
-		out_null(&o->out, "signal");
-		out_null(&o->out, "coredump");
-	}
-	out_bool(&o->out, "status_known", st->known);
-	out_str(&o->out, "method", o->method_name);
-	out_uint(&o->out, "elapsed_ms", (monotonic_ns() - o->t0) / NSEC_PER_MSEC);
-	label(t, buf, sizeof(buf));
+	out_begin(&pw->out);
+	report_fields(pw, t, st, sname);
 	if (!st->known)
-		out_human(&o->out, "%s exited (status unknown)\n", buf);
+		out_human(&pw->out, "%s exited (status unknown)\n", buf);
 	else if (st->exited)
-		out_human(&o->out, "%s exited with code %d\n", buf, st->code);
+		out_human(&pw->out, "%s exited with code %d\n", buf, st->code);
 	else
-		out_human(&o->out, "%s killed by signal %s%s\n", buf, sname,
+		out_human(&pw->out, "%s killed by signal %s%s\n", buf, sname,
 			  st->coredump ? " (core dumped)" : "");
-	r = out_end(&o->out);
+	r = out_end(&pw->out);
 	if (r == -EPIPE) {
 		/* Nobody reads any more: go on waiting quietly, so the exit
 		 * status still means what it says. */
 		clearerr(stdout);
-		o->quiet = true;
+		pw->reader_gone = true;
 		return 0;
 	}
 	if (r < 0)
@@ -438,578 +551,132 @@ static int report(struct pidwait_opts *o, struct target *t, const struct exit_st
 	return r;
 }
 
-static int finish(struct pidwait_opts *o)
+static int finish(struct pidwait *pw)
 {
 	char buf[64];
 
-	if (!o->exit_status)
+	if (!pw->o.exit_status)
 		return EXIT_OK;
-	if (o->last.known)
-		return exit_status_shell(&o->last);
+	if (pw->last.known)
+		return exit_status_shell(&pw->last);
 	msg_err("%s has exited, but its exit status is unknown to method %s",
-		label(&o->t[0], buf, sizeof(buf)), o->method_name);
+		describe(&pw->t[0], buf, sizeof(buf)), pw->method);
 	return EXIT_RUNTIME;
 }
 
-static int timed_out(const struct pidwait_opts *o)
+static int timed_out(const struct pidwait *pw)
 {
-	msg_info("timed out: %zu of %zu exits seen", o->reported, o->need);
+	msg_info("timed out: %zu of %zu exits seen", pw->reported, pw->need);
 	return EXIT_TIMEOUT;
+}
+
+/* pidwait itself or its parent named as what: says no; EXIT_USAGE. */
+static int say_refused(const char *what, int err)
+{
+	if (err == -ELOOP)
+		msg_err("%s: refusing to wait for pidwait itself", what);
+	else
+		msg_err("%s: refusing to wait for pidwait's own parent (it may be waiting for pidwait)",
+			what);
+	return EXIT_USAGE;
+}
+
+/* Says why t's handle could not be opened (err from resolve()); returns the
+ * exit code. */
+static int say_open_error(const struct pidwait *pw, const struct target *t, int err)
+{
+	char buf[PATH_MAX + 32], lab[64];
+
+	origin(t, buf, sizeof(buf));
+	describe(t, lab, sizeof(lab));
+	switch (err) {
+	case -ESRCH:
+		if (t->spec->kind == FROM_PIDFILE)
+			msg_err("%s: process %s: no such process", buf, lab);
+		else if (t->spec->kind == FROM_PIDFD)
+			msg_err("%s: the process has already been reaped", buf);
+		else
+			msg_err("%s: no such process", buf);
+		return EXIT_RUNTIME;
+	case -ESTALE:
+		if (t->ref.inode)
+			msg_err("%s: that process is gone: PID %d now belongs to another process (inode %llu)",
+				buf, (int)t->ref.pid, (unsigned long long)t->ref.inode);
+		else
+			msg_err("%s: that process is gone", buf);
+		return EXIT_RUNTIME;
+	case -EOPNOTSUPP:
+		msg_err("%s: PID:INODE needs pidfs (Linux 6.9+): pidfd inodes are not unique here",
+			buf);
+		return EXIT_UNSUPPORTED;
+	case -ELOOP:
+	case -EDEADLK: return say_refused(buf, err);
+	case -ENOTTY: msg_err("%s: not a pidfd", buf); return EXIT_RUNTIME;
+	case -ENOENT:
+		/* pidfd_open refuses a thread that is not its process's main
+		 * thread (EINVAL before 6.9, ENOENT after). */
+		msg_err("%s: a thread ID, not a process ID (the process is its Tgid in /proc/%d/status)",
+			buf, (int)t->spec->pid);
+		return EXIT_RUNTIME;
+	case -EMFILE:
+	case -ENFILE:
+		msg_errno(err, "%s: cannot open a pidfd for each of %zu processes (ulimit -n)", buf,
+			  pw->o.n);
+		return EXIT_RUNTIME;
+	default: msg_errno(err, "%s", buf); return EXIT_RUNTIME;
+	}
 }
 
 /* Opens every target's handle before any waiting: a bad one stops the run
  * before anything is reported. Then reports the ones already gone (with
  * --exited). Returns EXIT_OK or the exit code of the error. */
-static int open_targets(struct pidwait_opts *o, bool need_pidfd, bool need_start)
+static int open_targets(struct pidwait *pw, bool need_pidfd, bool need_start)
 {
 	static const struct exit_status unknown = { .known = false };
-	char buf[PATH_MAX + 32], lab[64];
+	char buf[PATH_MAX + 32];
 	size_t distinct;
 	int r;
 
-	raise_nofile(o->n);
-	for (size_t i = 0; i < o->n; i++) {
-		struct target *t = &o->t[i];
+	raise_nofile(pw->o.n);
+	for (size_t i = 0; i < pw->o.n; i++) {
+		struct target *t = &pw->t[i];
 
 		r = resolve(t, need_pidfd, need_start);
-		origin(t, buf, sizeof(buf));
-		label(t, lab, sizeof(lab));
 		if (r == 0)
 			continue;
-		if ((r == -ESRCH || r == -ESTALE) && o->exited_ok) {
+		if ((r == -ESRCH || r == -ESTALE) && pw->o.exited_ok) {
 			pidref_close(&t->ref);
 			t->gone = true;
 			continue;
 		}
-		switch (r) {
-		case -ESRCH:
-			if (t->kind == FROM_PIDFILE)
-				msg_err("%s: process %s: no such process", buf, lab);
-			else if (t->kind == FROM_PIDFD)
-				msg_err("%s: the process has already been reaped", buf);
-			else
-				msg_err("%s: no such process", buf);
-			return EXIT_RUNTIME;
-		case -ESTALE:
-			if (t->ref.inode)
-				msg_err("%s: that process is gone: PID %d now belongs to another process (inode %llu)",
-					buf, (int)t->ref.pid, (unsigned long long)t->ref.inode);
-			else
-				msg_err("%s: that process is gone", buf);
-			return EXIT_RUNTIME;
-		case -EOPNOTSUPP:
-			msg_err("%s: PID:INODE needs pidfs (Linux 6.9+): pidfd inodes are not unique here",
-				buf);
-			return EXIT_UNSUPPORTED;
-		case -ELOOP:
-			msg_err("%s: refusing to wait for pidwait itself", buf);
-			return EXIT_USAGE;
-		case -EDEADLK:
-			msg_err("%s: refusing to wait for pidwait's own parent (it may be waiting for pidwait)",
-				buf);
-			return EXIT_USAGE;
-		case -ENOTTY:
-			msg_err("%s: not a pidfd", buf);
-			return EXIT_RUNTIME;
-		case -ENOENT:
-			/* pidfd_open refuses a thread that is not its process's
-			 * main thread (EINVAL before 6.9, ENOENT after). */
-			msg_err("%s: a thread ID, not a process ID (the process is its Tgid in /proc/%d/status)",
-				buf, (int)t->pid);
-			return EXIT_RUNTIME;
-		case -EMFILE:
-		case -ENFILE:
-			msg_errno(r, "%s: cannot open a pidfd for each of %zu processes (ulimit -n)", buf,
-				  o->n);
-			return EXIT_RUNTIME;
-		default: msg_errno(r, "%s", buf); return EXIT_RUNTIME;
-		}
+		return say_open_error(pw, t, r);
 	}
-	if (dedupe(o, &distinct) < 0) {
-		msg_errno(-ENOMEM, "cannot keep %zu processes", o->n);
+	if (dedupe(pw, &distinct) < 0) {
+		msg_errno(-ENOMEM, "cannot keep %zu processes", pw->o.n);
 		return EXIT_RUNTIME;
 	}
-	if (!o->count_set && !o->any)
-		o->need = distinct;
-	if (o->need > distinct)
-		return msg_usage("--count %zu is more than the %zu distinct processes given", o->need,
+	if (!pw->o.count && !pw->o.any)
+		pw->need = distinct;
+	if (pw->need > distinct)
+		return msg_usage("--count %zu is more than the %zu distinct processes given", pw->need,
 				 distinct);
-	o->pending = calloc(o->n ? o->n : 1, sizeof(*o->pending));
-	if (!o->pending) {
-		msg_errno(-ENOMEM, "cannot keep %zu processes", o->n);
-		return EXIT_RUNTIME;
-	}
-	for (size_t i = 0; i < o->n && !finished(o); i++) {
-		struct target *t = &o->t[i];
+	for (size_t i = 0; i < pw->o.n && !finished(pw); i++) {
+		struct target *t = &pw->t[i];
 
 		if (!t->gone || t->done)
 			continue;
 		msg_info("%s: already gone", origin(t, buf, sizeof(buf)));
-		if (report(o, t, &unknown) < 0)
+		if (report(pw, t, &unknown) < 0)
 			return EXIT_RUNTIME;
 	}
-	o->distinct = distinct;
+	pw->distinct = distinct;
 	return EXIT_OK;
 }
 
 /* Said once everything is in place: from here on, no exit is missed. */
-static void say_waiting(const struct pidwait_opts *o)
+static void say_waiting(const struct pidwait *pw)
 {
-	msg_info("waiting for %zu of %zu processes to exit", o->need - o->reported, o->distinct);
-}
-
-/* --- pidfd-info and pidfd: one epoll set of pidfds --- */
-
-/* A zombie whose parent has not reaped it within the grace: the status from
- * /proc/PID/stat where we may read it, else unknown. */
-static int zombie_expired(struct pidwait_opts *o, struct target *t)
-{
-	struct exit_status st = { .known = false };
-	enum proc_state state = PROC_GONE;
-	char buf[64];
-
-	if (pidfd_exit_info(t->ref.fd, &st) == 0)
-		return report(o, t, &st); /* reaped just now */
-	if (pidref_proc_state(&t->ref, &state, &st) < 0)
-		st.known = false;
-	if (state == PROC_GONE && pidfd_exit_info(t->ref.fd, &st) < 0)
-		st.known = false;
-	msg_info("%s: a zombie not reaped by its parent within %llu ms: status %s", label(t, buf, sizeof(buf)),
-		 ZOMBIE_GRACE_NS / NSEC_PER_MSEC,
-		 st.known ? "from /proc/PID/stat" : "unknown (/proc/PID/stat not readable)");
-	return report(o, t, &st);
-}
-
-static int pidfd_event(struct pidwait_opts *o, int ep, struct target *t, uint32_t events, bool info)
-{
-	struct exit_status st = { .known = false };
-
-	/* Our own child: reaping it gives the status, with any kernel. */
-	if (pidfd_reap_child(t->ref.fd, &st) == 0)
-		return report(o, t, &st);
-	if (!info)
-		return report(o, t, &st);
-	if (events & EPOLLHUP) {
-		/* Reaped: the kernel recorded how it ended. */
-		if (pidfd_exit_info(t->ref.fd, &st) < 0)
-			st.known = false;
-		return report(o, t, &st);
-	}
-	/* Reaped meanwhile (we were woken late)? Then no second round. */
-	if (pidfd_exit_info(t->ref.fd, &st) == 0)
-		return report(o, t, &st);
-	/* A zombie: the status appears when its parent reaps it (POLLHUP).
-	 * Stop asking for POLLIN (it stays set); HUP is always reported. */
-	if (!t->pending) {
-		struct epoll_event ev = { .events = 0, .data.u64 = (uint64_t)(t - o->t) };
-
-		if (epoll_ctl(ep, EPOLL_CTL_MOD, t->ref.fd, &ev) < 0) {
-			int e = -errno;
-
-			msg_errno(e, "epoll_ctl");
-			return e;
-		}
-		add_pending(o, t, monotonic_ns() + ZOMBIE_GRACE_NS);
-	}
-	return 0;
-}
-
-static int run_pidfds(struct pidwait_opts *o, bool info)
-{
-	struct epoll_event evs[256];
-	int ep, r = open_targets(o, true, false);
-
-	if (r != EXIT_OK || finished(o))
-		return r == EXIT_OK ? finish(o) : r;
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0) {
-		msg_errno(-errno, "epoll_create1");
-		return EXIT_RUNTIME;
-	}
-	o->ep = ep;
-	for (size_t i = 0; i < o->n; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
-
-		if (o->t[i].done || o->t[i].gone)
-			continue;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, o->t[i].ref.fd, &ev) < 0) {
-			msg_errno(-errno, "epoll_ctl");
-			close(ep);
-			o->ep = -1;
-			return EXIT_RUNTIME;
-		}
-	}
-	say_waiting(o);
-	r = 0;
-	while (!finished(o) && r >= 0) {
-		uint64_t next = next_timer(o), now;
-		int n;
-
-		if (deadline_passed(&o->deadline)) {
-			close(ep);
-			o->ep = -1;
-			return timed_out(o);
-		}
-		n = wait_epoll(ep, evs, (int)ARRAY_SIZE(evs), &o->deadline, next);
-		if (n < 0) {
-			msg_errno(n, "epoll_wait");
-			close(ep);
-			o->ep = -1;
-			return EXIT_RUNTIME;
-		}
-		for (int k = 0; k < n && !finished(o) && r >= 0; k++) {
-			struct target *t = &o->t[evs[k].data.u64];
-
-			if (!t->done)
-				r = pidfd_event(o, ep, t, evs[k].events, info);
-		}
-		now = monotonic_ns();
-		for (size_t j = 0; j < o->n_pending && !finished(o) && r >= 0; j++) {
-			struct target *t = &o->t[o->pending[j]];
-
-			if (!t->done && t->pending && t->next_ns <= now)
-				r = zombie_expired(o, t);
-		}
-	}
-	close(ep);
-	o->ep = -1;
-	if (r < 0)
-		return EXIT_RUNTIME; /* said already, or a write error the dispatcher reports */
-	return finish(o);
-}
-
-static int run_pidfd_info(void *ctx, const struct method *m)
-{
-	((struct pidwait_opts *)ctx)->method_name = m->name;
-	return run_pidfds(ctx, true);
-}
-
-static int run_pidfd(void *ctx, const struct method *m)
-{
-	((struct pidwait_opts *)ctx)->method_name = m->name;
-	return run_pidfds(ctx, false);
-}
-
-/* --- procfs and netlink: PID + start time --- */
-
-/* A check through /proc: reports t when it has ended. status, when known,
- * is what a netlink event said. */
-static int proc_check(struct pidwait_opts *o, struct target *t, const struct exit_status *status,
-		      bool *ret_ended)
-{
-	struct exit_status st = { .known = false };
-	enum proc_state state;
-	int r = pidref_proc_state(&t->ref, &state, &st);
-
-	*ret_ended = false;
-	if (r < 0)
-		return 0; /* /proc said nothing useful: try again later */
-	if (state == PROC_RUNNING)
-		return 0;
-	*ret_ended = true;
-	if (status && status->known)
-		st = *status;
-	if (t->our_child) {
-		struct exit_status child;
-
-		/* Our own child: reaping it says how it ended. */
-		if (pid_reap_child(t->ref.pid, &child) == 0)
-			st = child;
-	}
-	return report(o, t, &st);
-}
-
-static void ns_sleep_until(uint64_t when)
-{
-	struct timespec ts = { .tv_sec = (time_t)(when / NSEC_PER_SEC),
-			       .tv_nsec = (long)(when % NSEC_PER_SEC) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
-static int run_procfs(void *ctx, const struct method *m)
-{
-	((struct pidwait_opts *)ctx)->method_name = m->name;
-	struct pidwait_opts *o = ctx;
-	uint64_t interval = POLL_MIN_NS;
-	int r = open_targets(o, false, true);
-
-	if (r != EXIT_OK)
-		return r;
-	if (!finished(o))
-		say_waiting(o);
-	while (!finished(o)) {
-		uint64_t start = monotonic_ns(), cost, wake;
-		size_t before = o->reported;
-
-		for (size_t i = 0; i < o->n && !finished(o); i++) {
-			bool ended;
-
-			if (!o->t[i].done && proc_check(o, &o->t[i], NULL, &ended) < 0)
-				return EXIT_RUNTIME;
-		}
-		if (finished(o))
-			break;
-		if (deadline_passed(&o->deadline))
-			return timed_out(o);
-		/* Back to fast polling after an exit (exits come in groups),
-		 * slower while nothing happens. Scanning takes at most ~10% of
-		 * a CPU while idle, ~1/3 right after exits. */
-		cost = monotonic_ns() - start;
-		if (o->reported > before) {
-			interval = POLL_MIN_NS;
-			if (interval < 2 * cost)
-				interval = 2 * cost;
-		} else {
-			interval += interval / 2;
-			if (interval > POLL_MAX_NS)
-				interval = POLL_MAX_NS;
-			if (interval < 10 * cost)
-				interval = 10 * cost;
-		}
-		wake = monotonic_ns() + interval;
-		if (o->deadline.set && o->deadline.end_ns < wake)
-			wake = o->deadline.end_ns;
-		ns_sleep_until(wake);
-	}
-	return finish(o);
-}
-
-struct nl_state {
-	struct pidwait_opts *o;
-	uint64_t *index; /* pairs (pid, target index), sorted by pid */
-	size_t n_index;
-};
-
-static struct target *find_pid(const struct nl_state *s, pid_t pid)
-{
-	uint64_t key[2] = { (uint64_t)pid, 0 };
-	const uint64_t *hit;
-	size_t lo = 0, hi = s->n_index;
-
-	/* bsearch by hand: the first pair with this pid. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->index[2 * mid] < key[0])
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	hit = lo < s->n_index ? &s->index[2 * lo] : NULL;
-	if (!hit || hit[0] != key[0])
-		return NULL;
-	return &s->o->t[hit[1]];
-}
-
-static int on_nl_event(const struct pcn_event *ev, void *arg)
-{
-	struct nl_state *s = arg;
-	struct target *t;
-
-	if (ev->what != PCN_EVENT_EXIT || ev->tgid <= 0)
-		return 0;
-	t = find_pid(s, ev->tgid);
-	if (!t || t->done)
-		return 0;
-	/* Every thread's exit carries the status; the last one to go is the
-	 * process's (a group exit gives all of them the same). */
-	t->nl_status_known = true;
-	t->nl_wstatus = (int)ev->exit_code;
-	if (ev->pid == ev->tgid)
-		t->nl_leader_exited = true;
-	if (t->nl_leader_exited) {
-		/* The event comes from do_exit(), before the process is a
-		 * zombie: confirm through /proc, from now on. */
-		t->backoff_ns = RECHECK_MIN_NS;
-		add_pending(s->o, t, monotonic_ns());
-	}
-	return 0;
-}
-
-static int block_fatal_signals(sigset_t *ret_set)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
-		struct sigaction sa;
-
-		/* Leave ignored signals ignored. */
-		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-			sigaddset(&set, sigs[i]);
-	}
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	*ret_set = set;
-	return 0;
-}
-
-/* Netlink: one socket for every exit in the system, subscribed before any
- * handle is opened so no exit can slip between. */
-static int run_netlink(void *ctx, const struct method *m)
-{
-	((struct pidwait_opts *)ctx)->method_name = m->name;
-	struct pidwait_opts *o = ctx;
-	struct nl_state s = { .o = o };
-	struct epoll_event evs[4], ev = { .events = EPOLLIN };
-	unsigned char buf[8192];
-	sigset_t sigs;
-	int nl = -1, sfd = -1, ep = -1, r, ret = EXIT_RUNTIME, caught = 0;
-	uint32_t cookie = nl_cookie();
-
-	r = pcn_open(&nl, NETLINK_RCVBUF);
-	if (r == 0)
-		r = pcn_listen(nl, cookie);
-	if (r == 0)
-		r = pcn_wait_ack(nl, cookie, 1000);
-	if (r == 0)
-		r = pcn_listen_exits_only(nl, cookie);
-	if (r < 0) {
-		msg_errno(r, "cannot listen to the proc connector");
-		if (nl >= 0)
-			(void)pcn_ignore(nl, cookie);
-		goto out;
-	}
-	/* A signal must not leave the kernel counting a listener: take the
-	 * usual fatal ones through a signalfd, say IGNORE, then die of them. */
-	if (block_fatal_signals(&sigs) == 0)
-		sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	ret = open_targets(o, false, true);
-	if (ret != EXIT_OK || finished(o)) {
-		if (ret == EXIT_OK)
-			ret = finish(o);
-		goto out;
-	}
-	ret = EXIT_RUNTIME;
-	s.index = calloc(o->n ? o->n : 1, 2 * sizeof(uint64_t));
-	if (!s.index) {
-		msg_errno(-ENOMEM, "cannot keep %zu processes", o->n);
-		goto out;
-	}
-	for (size_t i = 0; i < o->n; i++) {
-		if (o->t[i].done || o->t[i].gone)
-			continue;
-		s.index[2 * s.n_index] = (uint64_t)o->t[i].ref.pid;
-		s.index[2 * s.n_index + 1] = i;
-		s.n_index++;
-	}
-	qsort(s.index, s.n_index, 2 * sizeof(uint64_t), cmp_u64);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	ev.data.u64 = 0;
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, nl, &ev) < 0) {
-		msg_errno(-errno, "epoll");
-		goto out;
-	}
-	ev.data.u64 = 1;
-	if (sfd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
-		msg_errno(-errno, "epoll");
-		goto out;
-	}
-	/* Those that ended before we listened are zombies or gone by now:
-	 * one look at each. */
-	for (size_t i = 0; i < o->n; i++)
-		if (!o->t[i].done)
-			add_pending(o, &o->t[i], 0);
-	say_waiting(o);
-	r = 0;
-	while (r >= 0) {
-		uint64_t next, now = monotonic_ns();
-		bool lost = false;
-		int n;
-
-		for (size_t j = 0; j < o->n_pending && !finished(o) && r >= 0; j++) {
-			struct target *t = &o->t[o->pending[j]];
-			struct exit_status st = { .known = false };
-			bool ended;
-
-			if (t->done || !t->pending || t->next_ns > now)
-				continue;
-			if (t->nl_status_known && exit_status_from_wait(t->nl_wstatus, &st) < 0)
-				st.known = false;
-			r = proc_check(o, t, &st, &ended);
-			if (ended || r < 0)
-				continue;
-			if (!t->nl_leader_exited) {
-				t->pending = false; /* alive, and no exit seen: events will say */
-				continue;
-			}
-			t->next_ns = now + t->backoff_ns;
-			t->backoff_ns = t->backoff_ns * 2 > POLL_MAX_NS ? POLL_MAX_NS : t->backoff_ns * 2;
-		}
-		if (r < 0 || finished(o))
-			break;
-		if (deadline_passed(&o->deadline)) {
-			ret = timed_out(o);
-			goto out;
-		}
-		next = next_timer(o);
-		n = wait_epoll(ep, evs, (int)ARRAY_SIZE(evs), &o->deadline, next);
-		if (n < 0) {
-			msg_errno(n, "epoll_wait");
-			goto out;
-		}
-		for (int k = 0; k < n; k++) {
-			if (evs[k].data.u64 == 1) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-					caught = (int)si.ssi_signo;
-				continue;
-			}
-			for (;;) {
-				ssize_t len = pcn_recv(nl, buf, sizeof(buf));
-
-				if (len == -EAGAIN)
-					break;
-				if (len == -ENOBUFS) {
-					lost = true;
-					continue;
-				}
-				if (len < 0) {
-					msg_errno((int)len, "netlink receive");
-					goto out;
-				}
-				(void)pcn_parse(buf, (size_t)len, on_nl_event, &s);
-			}
-		}
-		if (caught)
-			goto out;
-		if (lost) {
-			size_t left = 0;
-
-			/* The queue overflowed: any exit may have been dropped.
-			 * Look at every process still waited for. */
-			for (size_t i = 0; i < o->n; i++)
-				if (!o->t[i].done) {
-					add_pending(o, &o->t[i], 0);
-					left++;
-				}
-			msg_info("netlink: exit events were lost (ENOBUFS): re-checking %zu processes",
-				 left);
-		}
-	}
-	ret = r < 0 ? EXIT_RUNTIME : finish(o);
-out:
-	if (nl >= 0) {
-		(void)pcn_ignore(nl, cookie);
-		close(nl);
-	}
-	if (ep >= 0)
-		close(ep);
-	if (sfd >= 0)
-		close(sfd);
-	free(s.index);
-	if (caught) {
-		fflush(stdout);
-		signal(caught, SIG_DFL);
-		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
-		raise(caught);
-		ret = 128 + caught;
-	}
-	return ret;
+	msg_info("waiting for %zu of %zu processes to exit", pw->need - pw->reported, pw->distinct);
 }
 
 /* --- probes --- */
@@ -1031,31 +698,41 @@ static int probe_pidfd_info(const void *ctx, char *why, size_t len)
 	return r < 0 ? r : -EOPNOTSUPP;
 }
 
+/* With --exit-status, the PID of the one process when it is not our child
+ * (its status would be unknown to the pidfd method), else 0. */
+static pid_t exit_status_of_non_child(const struct pidwait *pw)
+{
+	const struct pidwait_opts *o = &pw->o;
+	pid_t pid;
+
+	if (!o->exit_status || o->n != 1 || (o->method && !streq(o->method, "auto")))
+		return 0;
+	pid = o->spec[0].pid;
+	if (o->spec[0].kind == FROM_PIDFD && pidfd_get_pid(o->spec[0].given_fd, &pid) < 0)
+		pid = 0;
+	return pid > 0 && pid_is_our_child(pid) != 1 ? pid : 0;
+}
+
 static int probe_pidfd(const void *ctx, char *why, size_t len)
 {
-	const struct pidwait_opts *o = ctx;
-	int fd = pidfd_open_raw(getpid(), 0);
+	const struct pidwait *pw = ctx;
+	_cleanup_close_ int fd = pidfd_open_raw(getpid(), 0);
+	pid_t pid;
 
 	if (fd < 0) {
-		if (fd == -ENOSYS)
+		if (errno_is_not_supported(fd))
 			snprintf(why, len, "pidfd_open: not in this kernel (5.3+)");
 		else
 			snprintf(why, len, "pidfd_open: %s", strerror(-fd));
 		return fd;
 	}
-	close(fd);
 	/* With --exit-status, a process that is not our child would end with
 	 * an unknown status: let auto take a method that can know it. */
-	if (o && o->exit_status && o->n == 1 && (!o->method || strcmp(o->method, "auto") == 0)) {
-		pid_t pid = o->t[0].pid;
-
-		if (o->t[0].kind == FROM_PIDFD && pidfd_get_pid(o->t[0].given_fd, &pid) < 0)
-			pid = 0;
-		if (pid > 0 && pid_is_our_child(pid) != 1) {
-			snprintf(why, len, "pidfd_open works, but PID %d is not pidwait's child: its exit status would be unknown",
-				 (int)pid);
-			return -EOPNOTSUPP;
-		}
+	pid = pw ? exit_status_of_non_child(pw) : 0;
+	if (pid > 0) {
+		snprintf(why, len, "pidfd_open works, but PID %d is not pidwait's child: its exit status would be unknown",
+			 (int)pid);
+		return -EOPNOTSUPP;
 	}
 	snprintf(why, len, "pidfd_open works; the exit status of own children only");
 	return 0;
@@ -1063,33 +740,29 @@ static int probe_pidfd(const void *ctx, char *why, size_t len)
 
 static int probe_netlink(const void *ctx, char *why, size_t len)
 {
-	struct pidref self = PIDREF_NULL;
+	char caps[64];
+	int fd = -1, r = proc_start_readable();
 	uint32_t cookie = nl_cookie();
-	int fd = -1, r;
 
 	(void)ctx;
-	self.pid = getpid();
-	r = pidref_read_start(&self);
 	if (r < 0) {
 		snprintf(why, len, "needs /proc for start times: %s", strerror(-r));
 		return r;
 	}
 	r = pcn_open(&fd, 0);
 	if (r == 0)
-		r = pcn_listen(fd, cookie);
-	if (r == 0)
-		r = pcn_wait_ack(fd, cookie, 200);
-	if (fd >= 0) {
-		(void)pcn_ignore(fd, cookie);
-		close(fd);
-	}
+		r = nl_listen(fd, cookie, 200);
+	(void)nl_close(fd, cookie);
 	switch (r) {
 	case 0:
 		snprintf(why, len, "proc connector: listening works (exit status of any process)");
 		return 0;
 	case -EPERM:
 	case -EACCES:
-		snprintf(why, len, "proc connector: listening needs CAP_NET_ADMIN before Linux 6.6");
+		if (caps_need(CAP_NET_ADMIN, caps, sizeof(caps)) < 0)
+			snprintf(why, len, "proc connector: listening %s", caps);
+		else
+			snprintf(why, len, "proc connector: %s", strerror(-r));
 		break;
 	case -ETIMEDOUT:
 		snprintf(why, len, "proc connector: not answered: only the initial user and PID namespaces may listen");
@@ -1105,12 +778,9 @@ static int probe_netlink(const void *ctx, char *why, size_t len)
 
 static int probe_procfs(const void *ctx, char *why, size_t len)
 {
-	struct pidref self = PIDREF_NULL;
-	int r;
+	int r = proc_start_readable();
 
 	(void)ctx;
-	self.pid = getpid();
-	r = pidref_read_start(&self);
 	if (r < 0) {
 		snprintf(why, len, "/proc/PID/stat: %s (is /proc mounted?)", strerror(-r));
 		return r;
@@ -1119,89 +789,631 @@ static int probe_procfs(const void *ctx, char *why, size_t len)
 	return 0;
 }
 
-/* --- the command line --- */
+/* --- pidfd-info and pidfd: one epoll set of pidfds --- */
 
-static int add_target(struct pidwait_opts *o, enum target_kind kind, const char *src, int fd)
+/* A zombie whose parent has not reaped it within the grace: the status from
+ * /proc/PID/stat where we may read it, else unknown. */
+static int zombie_expired(struct pidwait *pw, struct target *t)
 {
-	struct target *t = &o->t[o->n++];
+	struct exit_status st = { .known = false };
+	enum proc_state state = PROC_GONE;
+	char buf[64];
 
-	memset(t, 0, sizeof(*t));
-	t->kind = kind;
-	t->src = src;
-	t->given_fd = fd;
-	t->ref = (struct pidref)PIDREF_NULL;
+	if (pidfd_exit_info(t->ref.fd, &st) == 0)
+		return report(pw, t, &st); /* reaped just now */
+	if (pidref_proc_state(&t->ref, &state, &st) < 0)
+		st.known = false;
+	if (state == PROC_GONE && pidfd_exit_info(t->ref.fd, &st) < 0)
+		st.known = false;
+	msg_info("%s: a zombie not reaped by its parent within %llu ms: status %s",
+		 describe(t, buf, sizeof(buf)), ZOMBIE_GRACE_NS / NSEC_PER_MSEC,
+		 st.known ? "from /proc/PID/stat" : "unknown (/proc/PID/stat not readable)");
+	return report(pw, t, &st);
+}
+
+static int pidfd_event(struct pidwait *pw, struct target *t, uint32_t events, bool info)
+{
+	struct exit_status st = { .known = false };
+
+	/* Our own child: reaping it gives the status, with any kernel. */
+	if (pidfd_reap_child(t->ref.fd, &st) == 0)
+		return report(pw, t, &st);
+	if (!info)
+		return report(pw, t, &st);
+	if (events & EPOLLHUP) {
+		/* Reaped: the kernel recorded how it ended. */
+		if (pidfd_exit_info(t->ref.fd, &st) < 0)
+			st.known = false;
+		return report(pw, t, &st);
+	}
+	/* Reaped meanwhile (we were woken late)? Then no second round. */
+	if (pidfd_exit_info(t->ref.fd, &st) == 0)
+		return report(pw, t, &st);
+	/* A zombie: the status appears when its parent reaps it (POLLHUP).
+	 * Stop asking for POLLIN (it stays set); HUP is always reported. */
+	if (!t->timer_armed) {
+		struct epoll_event ev = { .events = 0, .data.u64 = (uint64_t)(t - pw->t) };
+
+		if (epoll_ctl(pw->ep, EPOLL_CTL_MOD, t->ref.fd, &ev) < 0) {
+			int e = -errno;
+
+			msg_errno(e, "epoll_ctl");
+			return e;
+		}
+		arm_timer(pw, t, monotonic_ns() + ZOMBIE_GRACE_NS);
+	}
 	return 0;
 }
 
-/* Parses a PID or PID:INODE, with the one-line message when it is not. */
-static int parse_spec(struct pidwait_opts *o, struct target *t, const char *s)
+/* The epoll set of every pidfd still waited for. EXIT_OK or EXIT_RUNTIME. */
+static int watch_pidfds(struct pidwait *pw)
 {
-	int r = pidref_parse_spec(s, o->pid_max, &t->pid, &t->want_inode);
+	pw->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (pw->ep < 0) {
+		msg_errno(-errno, "epoll_create1");
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < pw->o.n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
 
-	if (r == -ERANGE) {
-		msg_err("'%s': not a PID (expected 1 to %d; pid_max is %d)", s, (int)o->pid_max - 1,
-			(int)o->pid_max);
-		return EXIT_USAGE;
-	}
-	if (r < 0) {
-		msg_err("'%s': not a PID (expected a number, or PID:INODE)", s);
-		return EXIT_USAGE;
-	}
-	if (t->pid == getpid()) {
-		msg_err("%s: refusing to wait for pidwait itself", s);
-		return EXIT_USAGE;
-	}
-	if (t->pid == getppid()) {
-		msg_err("%s: refusing to wait for pidwait's own parent (it may be waiting for pidwait)", s);
-		return EXIT_USAGE;
+		if (pw->t[i].done || pw->t[i].gone)
+			continue;
+		if (epoll_ctl(pw->ep, EPOLL_CTL_ADD, pw->t[i].ref.fd, &ev) < 0) {
+			msg_errno(-errno, "epoll_ctl");
+			return EXIT_RUNTIME;
+		}
 	}
 	return EXIT_OK;
 }
 
-static int read_pidfiles(struct pidwait_opts *o)
+/* Zombies whose grace is over. 0 or -errno. */
+static int expire_zombies(struct pidwait *pw)
+{
+	uint64_t now = monotonic_ns();
+	int r = 0;
+
+	for (size_t j = 0; j < pw->n_timers && !finished(pw) && r >= 0; j++) {
+		struct target *t = &pw->t[pw->timers[j]];
+
+		if (!t->done && t->timer_armed && t->next_ns <= now)
+			r = zombie_expired(pw, t);
+	}
+	return r;
+}
+
+/* Waits on the epoll set until enough exits are seen; the exit code. */
+static int pidfd_loop(struct pidwait *pw, bool info)
+{
+	struct epoll_event evs[256];
+	int r = 0;
+
+	while (!finished(pw) && r >= 0) {
+		uint64_t next = next_timer(pw);
+		int n;
+
+		if (deadline_passed(&pw->deadline))
+			return timed_out(pw);
+		n = wait_epoll(pw->ep, evs, (int)ARRAY_SIZE(evs), &pw->deadline, next);
+		if (n < 0) {
+			msg_errno(n, "epoll_wait");
+			return EXIT_RUNTIME;
+		}
+		for (int k = 0; k < n && !finished(pw) && r >= 0; k++) {
+			struct target *t = &pw->t[evs[k].data.u64];
+
+			if (!t->done)
+				r = pidfd_event(pw, t, evs[k].events, info);
+		}
+		if (r >= 0)
+			r = expire_zombies(pw);
+	}
+	if (r < 0)
+		return EXIT_RUNTIME; /* said already, or a write error the dispatcher reports */
+	return finish(pw);
+}
+
+static int run_pidfds(struct pidwait *pw, bool info)
+{
+	int r = open_targets(pw, true, false);
+
+	if (r != EXIT_OK || finished(pw))
+		return r == EXIT_OK ? finish(pw) : r;
+	r = watch_pidfds(pw);
+	if (r == EXIT_OK) {
+		say_waiting(pw);
+		r = pidfd_loop(pw, info);
+	}
+	pw->ep = safe_close(pw->ep);
+	return r;
+}
+
+static int run_pidfd_info(void *ctx, const struct method *m)
+{
+	struct pidwait *pw = ctx;
+
+	pw->method = m->name;
+	return run_pidfds(pw, true);
+}
+
+static int run_pidfd(void *ctx, const struct method *m)
+{
+	struct pidwait *pw = ctx;
+
+	pw->method = m->name;
+	return run_pidfds(pw, false);
+}
+
+/* --- procfs and netlink: PID + start time --- */
+
+/* A check through /proc: reports t when it has ended. status, when known,
+ * is what a netlink event said. */
+static int proc_check(struct pidwait *pw, struct target *t, const struct exit_status *status,
+		      bool *ret_ended)
+{
+	struct exit_status st = { .known = false };
+	enum proc_state state;
+	int r = pidref_proc_state(&t->ref, &state, &st);
+
+	*ret_ended = false;
+	if (r < 0)
+		return 0; /* /proc said nothing useful: try again later */
+	if (state == PROC_RUNNING)
+		return 0;
+	*ret_ended = true;
+	if (status && status->known)
+		st = *status;
+	if (t->our_child) {
+		struct exit_status child;
+
+		/* Our own child: reaping it says how it ended. */
+		if (pid_reap_child(t->ref.pid, &child) == 0)
+			st = child;
+	}
+	return report(pw, t, &st);
+}
+
+static void ns_sleep_until(uint64_t when)
+{
+	struct timespec ts = { .tv_sec = (time_t)(when / NSEC_PER_SEC),
+			       .tv_nsec = (long)(when % NSEC_PER_SEC) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* The next polling interval: back to fast polling after an exit (exits come
+ * in groups), slower while nothing happens. Scanning takes at most ~10% of
+ * a CPU while idle, ~1/3 right after exits. */
+static uint64_t next_interval(uint64_t interval, uint64_t cost, bool exits_seen)
+{
+	if (exits_seen) {
+		interval = POLL_MIN_NS;
+		if (interval < 2 * cost)
+			interval = 2 * cost;
+	} else {
+		interval += interval / 2;
+		if (interval > POLL_MAX_NS)
+			interval = POLL_MAX_NS;
+		if (interval < 10 * cost)
+			interval = 10 * cost;
+	}
+	return interval;
+}
+
+static int run_procfs(void *ctx, const struct method *m)
+{
+	struct pidwait *pw = ctx;
+	uint64_t interval = POLL_MIN_NS;
+	int r;
+
+	pw->method = m->name;
+	r = open_targets(pw, false, true);
+	if (r != EXIT_OK)
+		return r;
+	if (!finished(pw))
+		say_waiting(pw);
+	while (!finished(pw)) {
+		uint64_t start = monotonic_ns(), wake;
+		size_t before = pw->reported;
+
+		for (size_t i = 0; i < pw->o.n && !finished(pw); i++) {
+			bool ended;
+
+			if (!pw->t[i].done && proc_check(pw, &pw->t[i], NULL, &ended) < 0)
+				return EXIT_RUNTIME;
+		}
+		if (finished(pw))
+			break;
+		if (deadline_passed(&pw->deadline))
+			return timed_out(pw);
+		interval = next_interval(interval, monotonic_ns() - start, pw->reported > before);
+		wake = monotonic_ns() + interval;
+		if (pw->deadline.set && pw->deadline.end_ns < wake)
+			wake = pw->deadline.end_ns;
+		ns_sleep_until(wake);
+	}
+	return finish(pw);
+}
+
+static struct target *find_pid(const struct pidwait *pw, pid_t pid)
+{
+	const uint64_t *index = pw->nl.index;
+	size_t lo = 0, hi = pw->nl.n_index;
+
+	/* bsearch by hand: the first pair with this pid. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (index[2 * mid] < (uint64_t)pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= pw->nl.n_index || index[2 * lo] != (uint64_t)pid)
+		return NULL;
+	return &pw->t[index[2 * lo + 1]];
+}
+
+static int on_nl_event(const struct pcn_event *ev, void *arg)
+{
+	struct pidwait *pw = arg;
+	struct target *t;
+
+	if (ev->what != PCN_EVENT_EXIT || ev->tgid <= 0)
+		return 0;
+	t = find_pid(pw, ev->tgid);
+	if (!t || t->done)
+		return 0;
+	/* Every thread's exit carries the status; the last one to go is the
+	 * process's (a group exit gives all of them the same). */
+	t->nl_status_known = true;
+	t->nl_wstatus = (int)ev->exit_code;
+	if (ev->pid == ev->tgid)
+		t->nl_leader_exited = true;
+	if (t->nl_leader_exited) {
+		/* The event comes from do_exit(), before the process is a
+		 * zombie: confirm through /proc, from now on. */
+		t->backoff_ns = RECHECK_MIN_NS;
+		arm_timer(pw, t, monotonic_ns());
+	}
+	return 0;
+}
+
+/* One socket for every exit in the system, exit events only. 0 or -errno. */
+static int nl_subscribe(struct pidwait *pw)
+{
+	int r;
+
+	pw->nl.cookie = nl_cookie();
+	r = pcn_open(&pw->nl.fd, NETLINK_RCVBUF);
+	if (r == 0)
+		r = nl_listen(pw->nl.fd, pw->nl.cookie, 1000);
+	if (r == 0)
+		r = pcn_listen_exits_only(pw->nl.fd, pw->nl.cookie);
+	return r;
+}
+
+/* Sorts the PIDs waited for, for find_pid(). 0 or -ENOMEM. */
+static int nl_index_targets(struct pidwait *pw)
+{
+	pw->nl.index = calloc(pw->o.n ? pw->o.n : 1, 2 * sizeof(uint64_t));
+	if (!pw->nl.index)
+		return -ENOMEM;
+	for (size_t i = 0; i < pw->o.n; i++) {
+		if (pw->t[i].done || pw->t[i].gone)
+			continue;
+		pw->nl.index[2 * pw->nl.n_index] = (uint64_t)pw->t[i].ref.pid;
+		pw->nl.index[2 * pw->nl.n_index + 1] = i;
+		pw->nl.n_index++;
+	}
+	qsort(pw->nl.index, pw->nl.n_index, 2 * sizeof(uint64_t), cmp_u64);
+	return 0;
+}
+
+/* The epoll set: the socket (0) and the signalfd (1). 0 or -errno. */
+static int nl_watch(struct pidwait *pw)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+
+	pw->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (pw->ep < 0 || epoll_ctl(pw->ep, EPOLL_CTL_ADD, pw->nl.fd, &ev) < 0)
+		return -errno;
+	ev.data.u64 = 1;
+	if (pw->nl.sfd >= 0 && epoll_ctl(pw->ep, EPOLL_CTL_ADD, pw->nl.sfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Looks through /proc at each process whose timer is due. 0 or -errno. */
+static int nl_check_due(struct pidwait *pw)
+{
+	uint64_t now = monotonic_ns();
+	int r = 0;
+
+	for (size_t j = 0; j < pw->n_timers && !finished(pw) && r >= 0; j++) {
+		struct target *t = &pw->t[pw->timers[j]];
+		struct exit_status st = { .known = false };
+		bool ended;
+
+		if (t->done || !t->timer_armed || t->next_ns > now)
+			continue;
+		if (t->nl_status_known && exit_status_from_wait(t->nl_wstatus, &st) < 0)
+			st.known = false;
+		r = proc_check(pw, t, &st, &ended);
+		if (ended || r < 0)
+			continue;
+		if (!t->nl_leader_exited) {
+			t->timer_armed = false; /* alive, and no exit seen: events will say */
+			continue;
+		}
+		t->next_ns = now + t->backoff_ns;
+		t->backoff_ns = t->backoff_ns * 2 > POLL_MAX_NS ? POLL_MAX_NS : t->backoff_ns * 2;
+	}
+	return r;
+}
+
+/* Reads every queued event. ret_lost: the queue overflowed. 0 or -errno. */
+static int nl_receive(struct pidwait *pw, bool *ret_lost)
+{
+	unsigned char buf[8192];
+
+	for (;;) {
+		ssize_t len = pcn_recv(pw->nl.fd, buf, sizeof(buf));
+
+		if (len == -EAGAIN)
+			return 0;
+		if (len == -ENOBUFS) {
+			*ret_lost = true;
+			continue;
+		}
+		if (len < 0)
+			return (int)len;
+		(void)pcn_parse(buf, (size_t)len, on_nl_event, pw);
+	}
+}
+
+/* Waits for events and timers until enough exits are seen, the deadline
+ * passes or a fatal signal comes; the exit code. */
+static int nl_loop(struct pidwait *pw)
+{
+	struct epoll_event evs[4];
+	int r = 0;
+
+	while (r >= 0) {
+		bool lost = false;
+		int n;
+
+		r = nl_check_due(pw);
+		if (r < 0 || finished(pw))
+			break;
+		if (deadline_passed(&pw->deadline))
+			return timed_out(pw);
+		n = wait_epoll(pw->ep, evs, (int)ARRAY_SIZE(evs), &pw->deadline, next_timer(pw));
+		if (n < 0) {
+			msg_errno(n, "epoll_wait");
+			return EXIT_RUNTIME;
+		}
+		for (int k = 0; k < n; k++) {
+			if (evs[k].data.u64 == 1) {
+				r = sig_read(pw->nl.sfd);
+				if (r > 0)
+					pw->nl.caught = r;
+				continue;
+			}
+			r = nl_receive(pw, &lost);
+			if (r < 0) {
+				msg_errno(r, "netlink receive");
+				return EXIT_RUNTIME;
+			}
+		}
+		if (pw->nl.caught)
+			return EXIT_RUNTIME;
+		if (lost) {
+			/* The queue overflowed: any exit may have been dropped.
+			 * Look at every process still waited for. */
+			msg_info("netlink: exit events were lost (ENOBUFS): re-checking %zu processes",
+				 arm_all_now(pw));
+		}
+		r = 0;
+	}
+	return r < 0 ? EXIT_RUNTIME : finish(pw);
+}
+
+/* Unsubscribes (so the kernel stops counting a listener), closes, frees. */
+static void nl_stop(struct pidwait *pw)
+{
+	pw->nl.fd = nl_close(pw->nl.fd, pw->nl.cookie);
+	pw->ep = safe_close(pw->ep);
+	pw->nl.sfd = safe_close(pw->nl.sfd);
+	free(pw->nl.index);
+	pw->nl.index = NULL;
+	pw->nl.n_index = 0;
+}
+
+/* A fatal signal came while we listened: now that we have unsubscribed, die
+ * of it as we would have. Returns 128 + the signal if we are still here. */
+static int die_of(int sig, const sigset_t *blocked)
+{
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, blocked, NULL);
+	raise(sig);
+	return 128 + sig;
+}
+
+/* Netlink: one socket for every exit in the system, subscribed before any
+ * handle is opened so no exit can slip between. */
+static int run_netlink(void *ctx, const struct method *m)
+{
+	struct pidwait *pw = ctx;
+	int r, ret;
+
+	pw->method = m->name;
+	r = nl_subscribe(pw);
+	if (r < 0) {
+		msg_errno(r, "cannot listen to the proc connector");
+		nl_stop(pw);
+		return EXIT_RUNTIME;
+	}
+	/* A signal must not leave the kernel counting a listener: take the
+	 * fatal ones through a signalfd, say IGNORE, then die of them. */
+	nl_signal_set(&pw->nl.sigs);
+	pw->nl.sfd = sig_signalfd(&pw->nl.sigs);
+	ret = open_targets(pw, false, true);
+	if (ret == EXIT_OK && finished(pw)) {
+		ret = finish(pw);
+	} else if (ret == EXIT_OK) {
+		if ((r = nl_index_targets(pw)) < 0)
+			msg_errno(r, "cannot keep %zu processes", pw->o.n);
+		else if ((r = nl_watch(pw)) < 0)
+			msg_errno(r, "epoll");
+		if (r < 0) {
+			ret = EXIT_RUNTIME;
+		} else {
+			/* Those that ended before we listened are zombies or
+			 * gone by now: one look at each. */
+			(void)arm_all_now(pw);
+			say_waiting(pw);
+			ret = nl_loop(pw);
+		}
+	}
+	nl_stop(pw);
+	if (pw->nl.caught)
+		ret = die_of(pw->nl.caught, &pw->nl.sigs);
+	return ret;
+}
+
+/* --- --identify: no waiting --- */
+
+/* --identify: PID:INODE for each process, what a script keeps to wait later
+ * without a PID-reuse race. */
+static int identify(struct pidwait *pw)
+{
+	char buf[PATH_MAX + 32];
+
+	for (size_t i = 0; i < pw->o.n; i++) {
+		struct target *t = &pw->t[i];
+		const struct target_spec *s = t->spec;
+		int r = s->kind == FROM_PIDFD ? pidref_open_fd(&t->ref, s->given_fd)
+					      : pidref_open_pid(&t->ref, s->pid);
+
+		origin(t, buf, sizeof(buf));
+		if (r == 0 && t->ref.pid <= 0)
+			r = -ESRCH;
+		if (r == 0 && !t->ref.inode)
+			r = -EOPNOTSUPP;
+		if (r == 0 && s->want_inode && s->want_inode != t->ref.inode)
+			r = -ESTALE;
+		switch (r) {
+		case 0: break;
+		case -ESRCH:
+		case -ESTALE: msg_err("%s: no such process", buf); return EXIT_RUNTIME;
+		case -ENOSYS:
+		case -EOPNOTSUPP:
+			msg_err("--identify needs pidfs (Linux 6.9+): pidfd inodes are not unique here");
+			return EXIT_UNSUPPORTED;
+		case -ENOTTY: msg_err("%s: not a pidfd", buf); return EXIT_RUNTIME;
+		default: msg_errno(r, "%s", buf); return EXIT_RUNTIME;
+		}
+		out_begin(&pw->out);
+		out_int(&pw->out, "pid", t->ref.pid);
+		out_uint(&pw->out, "inode", t->ref.inode);
+		out_human(&pw->out, "%d:%llu\n", (int)t->ref.pid, (unsigned long long)t->ref.inode);
+		pidref_close(&t->ref);
+		if (out_end(&pw->out) < 0)
+			return cli_write_failed(pw->out.err);
+	}
+	return EXIT_OK;
+}
+
+/* --- the command line --- */
+
+static struct target_spec *add_target(struct pidwait_opts *o, enum target_kind kind,
+				      const char *src, int fd)
+{
+	struct target_spec *s = &o->spec[o->n++];
+
+	*s = (struct target_spec){ .kind = kind, .src = src, .given_fd = fd };
+	return s;
+}
+
+/* Parses a PID or PID:INODE, with the one-line message when it is not. */
+static int parse_spec(struct target_spec *s, pid_t pid_max)
+{
+	int r = pidref_parse_spec(s->src, pid_max, &s->pid, &s->want_inode);
+
+	if (r == -ERANGE) {
+		msg_err("'%s': not a PID (expected 1 to %d; pid_max is %d)", s->src,
+			(int)pid_max - 1, (int)pid_max);
+		return EXIT_USAGE;
+	}
+	if (r < 0) {
+		msg_err("'%s': not a PID (expected a number, or PID:INODE)", s->src);
+		return EXIT_USAGE;
+	}
+	r = refuse_self(s->pid);
+	return r < 0 ? say_refused(s->src, r) : CLI_CONTINUE;
+}
+
+static int read_pidfiles(struct pidwait_opts *o, pid_t pid_max)
 {
 	for (size_t i = 0; i < o->n; i++) {
-		struct target *t = &o->t[i];
+		struct target_spec *s = &o->spec[i];
 		char what[48];
 		int r;
 
-		if (t->kind != FROM_PIDFILE)
+		if (s->kind != FROM_PIDFILE)
 			continue;
-		r = pidfile_read(t->src, o->pid_max, &t->pid, &t->want_inode, what, sizeof(what));
+		r = pidfile_read(s->src, pid_max, &s->pid, &s->want_inode, what, sizeof(what));
 		switch (r) {
 		case 0: break;
-		case -ENODATA: msg_err("%s: empty pidfile", t->src); return EXIT_RUNTIME;
-		case -EFBIG: msg_err("%s: not a pidfile (too long)", t->src); return EXIT_RUNTIME;
+		case -ENODATA: msg_err("%s: empty pidfile", s->src); return EXIT_RUNTIME;
+		case -EFBIG: msg_err("%s: not a pidfile (too long)", s->src); return EXIT_RUNTIME;
 		case -ERANGE:
-			msg_err("%s: not a pidfile: '%s' is out of range (1 to %d)", t->src, what,
-				(int)o->pid_max - 1);
+			msg_err("%s: not a pidfile: '%s' is out of range (1 to %d)", s->src, what,
+				(int)pid_max - 1);
 			return EXIT_RUNTIME;
 		case -EINVAL:
-			msg_err("%s: not a pidfile: '%s' is not a PID", t->src, what);
+			msg_err("%s: not a pidfile: '%s' is not a PID", s->src, what);
 			return EXIT_RUNTIME;
-		default: msg_errno(r, "cannot read %s", t->src); return EXIT_RUNTIME;
+		default: msg_errno(r, "cannot read %s", s->src); return EXIT_RUNTIME;
 		}
-		if (t->pid == getpid() || t->pid == getppid()) {
-			msg_err("%s: refusing to wait for pidwait's %s (PID %d)", t->src,
-				t->pid == getpid() ? "itself" : "own parent", (int)t->pid);
-			return EXIT_USAGE;
-		}
+		r = refuse_self(s->pid);
+		if (r < 0)
+			return say_refused(s->src, r);
 	}
-	return EXIT_OK;
+	return CLI_CONTINUE;
+}
+
+/* The rules between options, once every target is known. */
+static int check_options(const struct pidwait_opts *o)
+{
+	if (!o->n)
+		return msg_usage("no process given (PID, --pidfd FD or --pidfile FILE)");
+	if (o->identify && (o->any || o->count || o->timeout_set || o->exit_status))
+		return msg_usage("--identify does not wait: no --any, --count, --timeout or --exit-status");
+	if (o->any && o->count)
+		return msg_usage("--any and --count exclude each other");
+	if (o->count > o->n)
+		return msg_usage("--count %zu is more than the %zu processes given", o->count, o->n);
+	if (o->exit_status && o->n != 1)
+		return msg_usage("--exit-status takes exactly one process");
+	return CLI_CONTINUE;
 }
 
 static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 {
 	bool json = false, pairs = false;
+	pid_t pid_max;
 	uint64_t v;
 	int c, r;
 
-	o->t = calloc((size_t)argc, sizeof(*o->t));
-	if (!o->t) {
+	o->spec = calloc((size_t)argc, sizeof(*o->spec));
+	if (!o->spec) {
 		msg_errno(-ENOMEM, "out of memory");
 		return EXIT_RUNTIME;
 	}
-	o->pid_max = read_pid_max();
+	pid_max = read_pid_max();
 	while ((c = getopt_long(argc, argv, "ac:t:eF:JPqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->any = true; break;
@@ -1210,8 +1422,7 @@ static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 				msg_err("--count: '%s' is not a number from 1", optarg);
 				return EXIT_USAGE;
 			}
-			o->need = (size_t)v;
-			o->count_set = true;
+			o->count = (size_t)v;
 			break;
 		case 't':
 			if (parse_duration(optarg, &o->timeout_ns) < 0) {
@@ -1236,8 +1447,8 @@ static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': fputs(usage_text, stdout); return -1;
-		case 'V': msg_version(); return -1;
+		case 'h': return cli_help(usage_text);
+		case 'V': return msg_version();
 		default: return msg_try_help();
 		}
 	}
@@ -1247,91 +1458,54 @@ static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 		return msg_usage("--json, --pairs and --quiet exclude each other");
 	o->mode = json ? OUT_JSON_LINES : pairs ? OUT_PAIRS : OUT_HUMAN;
 	for (int i = optind; i < argc; i++) {
-		struct target *t = &o->t[o->n];
-
-		add_target(o, FROM_ARG, argv[i], -1);
-		r = parse_spec(o, t, argv[i]);
-		if (r != EXIT_OK)
+		r = parse_spec(add_target(o, FROM_ARG, argv[i], -1), pid_max);
+		if (r != CLI_CONTINUE)
 			return r;
 	}
-	if (!o->n)
-		return msg_usage("no process given (PID, --pidfd FD or --pidfile FILE)");
-	if (o->identify && (o->any || o->count_set || o->timeout_set || o->exit_status))
-		return msg_usage("--identify does not wait: no --any, --count, --timeout or --exit-status");
-	if (o->any && o->count_set)
-		return msg_usage("--any and --count exclude each other");
-	if (o->count_set && o->need > o->n)
-		return msg_usage("--count %zu is more than the %zu processes given", o->need, o->n);
-	if (o->exit_status && o->n != 1)
-		return msg_usage("--exit-status takes exactly one process");
-	if (!o->count_set)
-		o->need = o->any ? 1 : o->n;
-	return read_pidfiles(o);
+	r = check_options(o);
+	if (r != CLI_CONTINUE)
+		return r;
+	return read_pidfiles(o, pid_max);
 }
 
-/* --identify: PID:INODE for each process, what a script keeps to wait later
- * without a PID-reuse race. */
-static int identify(struct pidwait_opts *o)
+/* The run state for the parsed options: a target per process, the timer
+ * list, the output. CLI_CONTINUE or EXIT_RUNTIME (said). */
+static int prepare(struct pidwait *pw)
 {
-	char buf[PATH_MAX + 32];
+	size_t n = pw->o.n ? pw->o.n : 1;
 
-	for (size_t i = 0; i < o->n; i++) {
-		struct target *t = &o->t[i];
-		int r = t->kind == FROM_PIDFD ? pidref_open_fd(&t->ref, t->given_fd)
-					      : pidref_open_pid(&t->ref, t->pid);
-
-		origin(t, buf, sizeof(buf));
-		if (r == 0 && t->ref.pid <= 0)
-			r = -ESRCH;
-		if (r == 0 && !t->ref.inode)
-			r = -EOPNOTSUPP;
-		if (r == 0 && t->want_inode && t->want_inode != t->ref.inode)
-			r = -ESTALE;
-		switch (r) {
-		case 0: break;
-		case -ESRCH:
-		case -ESTALE: msg_err("%s: no such process", buf); return EXIT_RUNTIME;
-		case -ENOSYS:
-		case -EOPNOTSUPP:
-			msg_err("--identify needs pidfs (Linux 6.9+): pidfd inodes are not unique here");
-			return EXIT_UNSUPPORTED;
-		case -ENOTTY: msg_err("%s: not a pidfd", buf); return EXIT_RUNTIME;
-		default: msg_errno(r, "%s", buf); return EXIT_RUNTIME;
-		}
-		out_begin(&o->out);
-		out_int(&o->out, "pid", t->ref.pid);
-		out_uint(&o->out, "inode", t->ref.inode);
-		out_human(&o->out, "%d:%llu\n", (int)t->ref.pid, (unsigned long long)t->ref.inode);
-		pidref_close(&t->ref);
-		if (out_end(&o->out) < 0)
-			return cli_write_failed(o->out.err);
+	pw->t = calloc(n, sizeof(*pw->t));
+	pw->timers = calloc(n, sizeof(*pw->timers));
+	if (!pw->t || !pw->timers) {
+		msg_errno(-ENOMEM, "cannot keep %zu processes", pw->o.n);
+		return EXIT_RUNTIME;
 	}
-	return EXIT_OK;
+	for (size_t i = 0; i < pw->o.n; i++) {
+		pw->t[i].spec = &pw->o.spec[i];
+		pw->t[i].ref = (struct pidref)PIDREF_NULL;
+	}
+	pw->need = pw->o.count ? pw->o.count : pw->o.any ? 1 : pw->o.n;
+	out_init(&pw->out, stdout, pw->o.mode);
+	deadline_start(&pw->deadline, pw->o.timeout_set, pw->o.timeout_ns);
+	return CLI_CONTINUE;
 }
 
 int pidwait_main(int argc, char **argv); /* for cmd/wishbox.c, through cmd/tools.h */
 
 int pidwait_main(int argc, char **argv)
 {
-	struct pidwait_opts o = { .method = NULL, .ep = -1 };
+	struct pidwait pw = { .ep = -1, .nl.fd = -1, .nl.sfd = -1, .t0 = monotonic_ns() };
 	int r;
 
-	o.t0 = monotonic_ns();
-	r = parse_args(argc, argv, &o);
-	if (r == EXIT_OK) {
-		out_init(&o.out, stdout, o.mode);
-		if (o.identify) {
-			r = identify(&o);
-		} else {
-			deadline_start(&o.deadline, o.timeout_set, o.timeout_ns);
-			r = cli_run_method(&pidwait_methods, o.method, &o);
-		}
-	} else if (r < 0) {
-		r = EXIT_OK; /* --help, --version */
-	}
-	for (size_t k = 0; o.t && k < o.n; k++)
-		pidref_close(&o.t[k].ref);
-	free(o.t);
-	free(o.pending);
+	r = parse_args(argc, argv, &pw.o);
+	if (r == CLI_CONTINUE)
+		r = prepare(&pw);
+	if (r == CLI_CONTINUE)
+		r = pw.o.identify ? identify(&pw) : cli_run_method(&pidwait_methods, pw.o.method, &pw);
+	for (size_t k = 0; pw.t && k < pw.o.n; k++)
+		pidref_close(&pw.t[k].ref);
+	free(pw.t);
+	free(pw.timers);
+	free(pw.o.spec);
 	return r;
 }

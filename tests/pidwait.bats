@@ -163,12 +163,35 @@ with_pidfd() {
         assert_equal "$(j .method)" "$m"
         assert_equal "$(j .status_known)" true
         assert_equal "$(j .exited)" true
-        assert_equal "$(j .code)" 7
+        assert_equal "$(j .exit_code)" 7
         assert_equal "$(j .signal)" null
         assert_equal "$(j .coredump)" false
         [[ $(j .inode) =~ ^[0-9]+$ ]]
         [[ $(j .elapsed_ms) =~ ^[0-9]+$ ]]
     done
+}
+
+@test "every exit record has its time: ISO 8601, microseconds, UTC offset, now" {
+    for m in $METHODS; do
+        rm -f "$T/g" "$T/gpid"
+        grandchild 7
+        before=$(date +%s)
+        TZ=UTC start_pidwait -J --method "$m" "$gpid"
+        release
+        finish_pidwait
+        assert_equal "$status" 0
+        [[ $(j .time) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00$ ]] ||
+            fail "$m: time '$(j .time)'"
+        t=$(j '.time | sub("\\.[0-9]+";"") | sub("\\+00:00$";"Z") | fromdateiso8601')
+        (( t >= before && t <= $(date +%s) )) || fail "$m: time $t not between $before and now"
+    done
+    # The same in pairs mode; in another zone, its offset.
+    rm -f "$T/g" "$T/gpid"
+    grandchild 0
+    TZ=Etc/GMT-2 start_pidwait -P "$gpid"
+    release
+    finish_pidwait
+    [[ $output =~ TIME=\"[0-9-]+T[0-9:]+\.[0-9]{6}\+02:00\" ]] || fail "$output"
 }
 
 @test "pidfd: a non-child's status is unknown, said so, never guessed" {
@@ -181,7 +204,7 @@ with_pidfd() {
     assert_equal "$(j .method)" pidfd
     assert_equal "$(j .status_known)" false
     assert_equal "$(j .exited)" null
-    assert_equal "$(j .code)" null
+    assert_equal "$(j .exit_code)" null
     assert_equal "$(j .signal)" null
     assert_equal "$(j .coredump)" null
     stderr_has "the exit status is unknown to method pidfd"
@@ -200,7 +223,7 @@ with_pidfd() {
     finish_pidwait
     assert_equal "$status" 0
     assert_equal "$(j .method)" procfs
-    case $(j '[.status_known, .code] | @text') in
+    case $(j '[.status_known, .exit_code] | @text') in
         '[true,7]' | '[false,null]') ;;
         *) fail "wrong status: $output" ;;
     esac
@@ -225,7 +248,7 @@ with_pidfd() {
         assert_equal "$status" 0
         assert_equal "$(j .method)" "$m"
         assert_equal "$(j .status_known)" true
-        assert_equal "$(j .code)" 7
+        assert_equal "$(j .exit_code)" 7
     done
 }
 
@@ -243,7 +266,7 @@ with_pidfd() {
         fi
         assert_equal "$(j .status_known)" true
         assert_equal "$(j .exited)" false
-        assert_equal "$(j .code)" null
+        assert_equal "$(j .exit_code)" null
         assert_equal "$(j .signal)" KILL
         assert_equal "$(j .coredump)" false
     done
@@ -294,7 +317,7 @@ with_pidfd() {
         else
             # root may read a zombie's exit code in /proc/PID/stat
             assert_equal "$(j .status_known)" true
-            assert_equal "$(j .code)" 7
+            assert_equal "$(j .exit_code)" 7
         fi
         if [ "$m" = pidfd-info ]; then
             stderr_has "a zombie not reaped by its parent"
@@ -318,7 +341,7 @@ with_pidfd() {
             "$B/pidwait" -J --method "$m" "$gpid"
         assert_success
         assert_equal "$(j .status_known)" false
-        assert_equal "$(j .code)" null
+        assert_equal "$(j .exit_code)" null
         kill -9 "$zparent"
         wait "$zparent" 2>/dev/null || true
     done
@@ -329,7 +352,7 @@ with_pidfd() {
     assert_success
     assert_equal "$(j .method)" pidfd-info
     assert_equal "$(j .status_known)" true
-    assert_equal "$(j .code)" 3
+    assert_equal "$(j .exit_code)" 3
     assert_equal "$(j .pid)" null
     [[ $(j .inode) =~ ^[0-9]+$ ]]
     for m in pidfd netlink procfs; do
@@ -357,7 +380,7 @@ with_pidfd() {
     finish_pidwait
     assert_equal "$status" 0
     assert_equal "$(j .pid)" "$gpid"
-    assert_equal "$(j .code)" 9
+    assert_equal "$(j .exit_code)" 9
 }
 
 @test "--pidfd: not open, not a pidfd, not a number" {
@@ -519,7 +542,7 @@ with_pidfd() {
     finish_pidwait
     assert_equal "$status" 0
     assert_equal "$(j .pid):$(j .inode)" "$id"
-    assert_equal "$(j .code)" 5
+    assert_equal "$(j .exit_code)" 5
 }
 
 @test "PID:INODE that names another process: the process was replaced (exit 4)" {
@@ -583,7 +606,7 @@ with_pidfd() {
     release
     finish_pidwait
     assert_equal "$status" 0
-    assert_equal "$(j .code)" 2
+    assert_equal "$(j .exit_code)" 2
 }
 
 @test "--pidfile: missing, empty, garbage, out of range, a gone process: one line, exit 4" {
@@ -702,7 +725,7 @@ with_pidfd() {
         assert_equal "$status" 0
         assert_equal "${#lines[@]}" 1
         assert_equal "$(j .pid)" "$p"
-        assert_equal "$(j .code)" 3
+        assert_equal "$(j .exit_code)" 3
     done
 }
 
@@ -738,7 +761,7 @@ with_pidfd() {
         bash "$B/pidwait" "$T/parent.pid"
     assert_line --index 0 "status 2"
     parent=${lines[1]#parent }
-    assert_equal "$stderr" "pidwait: $T/parent.pid: refusing to wait for pidwait's own parent (PID $parent)"
+    assert_equal "$stderr" "pidwait: $T/parent.pid: refusing to wait for pidwait's own parent (it may be waiting for pidwait)"
 }
 
 @test "option errors: counts, durations, combinations (exit 2)" {
@@ -863,7 +886,7 @@ with_pidfd() {
     start_pidwait -P "$gpid"
     release
     finish_pidwait
-    [[ $output =~ ^PID=\"$gpid\"\ INODE=\"[0-9]+\"\ EXITED=\"yes\"\ CODE=\"7\"\ SIGNAL=\"\"\ COREDUMP=\"no\"\ STATUS_KNOWN=\"yes\"\ METHOD=\"pidfd-info\"\ ELAPSED_MS=\"[0-9]+\"$ ]] ||
+    [[ $output =~ ^PID=\"$gpid\"\ INODE=\"[0-9]+\"\ EXITED=\"yes\"\ EXIT_CODE=\"7\"\ SIGNAL=\"\"\ COREDUMP=\"no\"\ STATUS_KNOWN=\"yes\"\ METHOD=\"pidfd-info\"\ TIME=\"[0-9T:.+-]+\"\ ELAPSED_MS=\"[0-9]+\"$ ]] ||
         fail "$output"
     sleep 0.01 &
     gone=$!

@@ -30,7 +30,7 @@ wait "$job"
 job=$!
 run "$pw" -J "$job"
 m=$(json_field method)
-code=$(json_field code)
+code=$(json_field exit_code)
 known=$(json_field status_known)
 if [ "$status" -eq 0 ] && [ -n "$m" ] && [ "$m" != pidfd-info ] &&
     { [ "$known:$code" = true:7 ] || [ "$known:$code" = false:null ]; }; then

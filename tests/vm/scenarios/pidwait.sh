@@ -57,10 +57,10 @@ expect_event() {
         show_run
         return
     fi
-    if [ "$J_status_known:$J_exited:$J_code:$J_signal" = "true:true:$code:null" ]; then
+    if [ "$J_status_known:$J_exited:$J_exit_code:$J_signal" = "true:true:$code:null" ]; then
         ok "pidwait $name: non-child's exit code $code reported: $output"
     elif [ "$mode" = unknown-ok ] &&
-        [ "$J_status_known:$J_code:$J_signal" = false:null:null ]; then
+        [ "$J_status_known:$J_exit_code:$J_signal" = false:null:null ]; then
         ok "pidwait $name: non-child's status reported unknown: $output"
     else
         not_ok "pidwait $name: expected exit code $code${mode:+ or unknown}"
@@ -101,7 +101,7 @@ output=$(_slurp "$vm_tmp/out")
 errors=$(_slurp "$vm_tmp/err")
 last_cmd="pidwait -J --method netlink $victim (killed by SIGKILL)"
 json_load 1
-if [ "$status" -eq 0 ] && [ "${J_status_known-}:${J_exited-}:${J_code-}" = true:false:null ] &&
+if [ "$status" -eq 0 ] && [ "${J_status_known-}:${J_exited-}:${J_exit_code-}" = true:false:null ] &&
     { [ "${J_signal-}" = KILL ] || [ "${J_signal-}" = SIGKILL ]; }; then
     ok "pidwait netlink: non-child killed by SIGKILL: $output"
 else
