@@ -121,3 +121,32 @@ names_in() {
         grep -qF -- "$opt" "$TOP/man/wishbox.1.scd" || fail "man: $opt"
     done
 }
+
+# The JSON keys a tool can emit: the key argument of every out_*() call in
+# its source file.
+json_keys_of() {
+    grep -oE 'out_(str|strn|int|uint|bool|null|object_begin|array_begin)\([^,]+, *"[a-z0-9_]+"' "$TOP/cmd/$1.c" |
+        sed -E 's/.*"([a-z0-9_]+)"$/\1/' | sort -u
+}
+
+# The keys the man page's JSON KEYS section lists (`*key*` lines).
+man_keys_of() {
+    sed -n '/^# JSON KEYS/,/^# /p' "$TOP/man/$1.1.scd" | sed -nE 's/^\*([a-z0-9_]+)\*.*$/\1/p' | sort -u
+}
+
+@test "every JSON key a tool emits is in its man page's JSON KEYS and in the glossary" {
+    glossary=$(sed -n '/^## JSON keys: the glossary/,/^## /p' "$TOP/CONTRIBUTING.md")
+    for t in $(tools) wishbox; do
+        keys=$(json_keys_of "$t")
+        [ -n "$keys" ] || continue
+        man=$(man_keys_of "$t")
+        for k in $keys; do
+            case $k in *_base64) continue ;; esac
+            grep -qxF -- "$k" <<<"$man" || fail "$t: JSON key '$k' is not in man/$t.1.scd's JSON KEYS"
+            grep -qF -- "\`$k\`" <<<"$glossary" || fail "$t: JSON key '$k' is not in CONTRIBUTING's glossary"
+        done
+        for k in $man; do
+            grep -qxF -- "$k" <<<"$keys" || fail "$t: man/$t.1.scd lists '$k', which $t never emits"
+        done
+    done
+}
