@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The command-line contract every tool keeps (DESIGN.md), checked for every
-# tool the registry lists, and the five places that must name the same tools.
+# tool, the places that must name the same tools, and the JSON keys.
 
 load helpers
 
