@@ -95,6 +95,10 @@ struct fatlabel_opts {
 /* What the argument turned out to be. */
 struct target {
 	char dev[PATH_MAX];     /* what is read and written: a block device or the image */
+	int fd;                 /* dev, opened once (O_PATH) when it was looked at: every
+				   later open is of this very file; -1: no device (a
+				   mount of tmpfs, proc, ...) */
+	struct stat st;         /* of fd: what every later open must be */
 	const char *image;      /* the image file given, or NULL */
 	dev_t rdev;             /* of dev when it is a block device, else 0 */
 	bool is_block;
@@ -119,7 +123,9 @@ struct result {
 	unsigned fat_bits;
 	bool has_label, has_boot_label, has_id;
 	char label[FSLABEL_MAX * 2];
+	size_t label_len;       /* bytes: a FAT label may hold a NUL */
 	char boot_label[64];
+	size_t boot_label_len;
 	char volume_id[64];
 };
 
@@ -205,21 +211,56 @@ static int io_sync(void *arg)
 	return fsync(*(int *)arg) < 0 ? -errno : 0;
 }
 
-/* Opens the target's device or image. Writing to an unmounted block device
- * takes it with O_EXCL (the kernel then refuses to mount it meanwhile, and
- * it fails if anything holds it); an image is locked with flock. */
+/* The same file: the inode, and for a device node the device it is. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT) && a->st_rdev == b->st_rdev;
+}
+
+/* path opened as a handle (O_PATH), and what it is: the fd, or -errno. */
+static int open_handle(const char *path, struct stat *ret)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+
+	memset(ret, 0, sizeof(*ret));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, ret) < 0)
+		return -errno;
+	return take_fd(&fd);
+}
+
+/* Opens the target's device or image: the file resolve() looked at, never
+ * a name looked up again (a symlink swapped since cannot redirect it). It
+ * is reopened through its handle in /proc/self/fd; without /proc, by name
+ * and then checked to be the same file. -ENODEV: there is no device;
+ * -ESTALE: the name leads elsewhere now. Writing to an unmounted block
+ * device takes it with O_EXCL (the kernel then refuses to mount it
+ * meanwhile, and it fails if anything holds it); an image is locked with
+ * flock. */
 static int dev_open(const struct target *t, bool write, bool excl, int *ret_fd,
 		    uint64_t *ret_size)
 {
-	int flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | (excl && t->is_block ? O_EXCL : 0);
-	_cleanup_close_ int fd = open(t->dev, flags);
+	int flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
+		    (excl && t->is_block ? O_EXCL : 0);
+	char self[64];
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 	uint64_t size;
 
+	if (t->fd < 0)
+		return -ENODEV;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", t->fd);
+	fd = open(self, flags);
+	if (fd < 0 && errno == ENOENT && access("/proc/self/fd", F_OK) < 0)
+		fd = open(t->dev, flags);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (!same_file(&st, &t->st))
+		return -ESTALE;
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &size) < 0)
 			return -errno;
@@ -233,15 +274,90 @@ static int dev_open(const struct target *t, bool write, bool excl, int *ret_fd,
 	return 0;
 }
 
+/* "cannot open DEV" for a failed dev_open(), the reasons of its own told
+ * in words. */
+static void dev_open_failed(const struct target *t, int err, bool write)
+{
+	if (err == -ESTALE)
+		msg_err("%s: not opened: the name leads to another file now than the one "
+			"checked (replaced meanwhile)",
+			t->dev);
+	else if (err == -ENODEV)
+		msg_err("%s is mounted from '%s', which is not a device: there is nothing to "
+			"read directly",
+			t->mnt.mountpoint, t->mnt.source);
+	else
+		msg_errno(err, "cannot open %s%s", t->dev, write ? " for writing" : "");
+}
+
 /* --- finding out what the argument is --- */
 
-static int resolve(struct target *t, const char *arg)
+/* The loop device l, as a handle in t, if it is still that device. */
+static bool take_loop(struct target *t, const struct loopdev *l)
 {
 	struct stat st;
-	int r;
+	int fd = open_handle(l->path, &st);
 
-	if (stat(arg, &st) < 0)
-		return -errno;
+	if (fd < 0)
+		return false;
+	if (!S_ISBLK(st.st_mode) || st.st_rdev != l->rdev) {
+		close(fd);
+		return false;
+	}
+	safe_close(t->fd);
+	t->fd = fd;
+	t->st = st;
+	snprintf(t->dev, sizeof(t->dev), "%s", l->path);
+	t->rdev = l->rdev;
+	t->is_block = true;
+	return true;
+}
+
+/* The mount's source as the device to read, when it is one: an absolute
+ * path to a block device. tmpfs, proc and the like have none ("none" is
+ * not a file in the current directory). */
+static void take_source(struct target *t)
+{
+	struct stat st;
+	int fd;
+
+	snprintf(t->dev, sizeof(t->dev), "%s", t->mnt.source);
+	if (t->mnt.source[0] != '/')
+		return;
+	fd = open_handle(t->mnt.source, &st);
+	if (fd < 0)
+		return;
+	if (!S_ISBLK(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	t->fd = fd;
+	t->st = st;
+	t->is_block = true;
+	t->rdev = st.st_rdev;
+}
+
+/* What arg is, decided on one handle opened here: its stat says device,
+ * image or mount point, and every later open is of that same file. */
+static int resolve(struct target *t, const char *arg)
+{
+	_cleanup_close_ int dirfd = -1;
+	char self[64];
+	struct stat st;
+	int r, fd;
+
+	t->fd = -1;
+	fd = open_handle(arg, &st);
+	if (fd < 0)
+		return fd;
+	if (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)) {
+		t->fd = fd;
+		t->st = st;
+	} else if (S_ISDIR(st.st_mode)) {
+		dirfd = fd;
+	} else {
+		close(fd);
+	}
 	if (S_ISBLK(st.st_mode)) {
 		snprintf(t->dev, sizeof(t->dev), "%s", arg);
 		t->is_block = true;
@@ -262,37 +378,29 @@ static int resolve(struct target *t, const char *arg)
 			r = devmount_of_dev(loops[i].rdev, &t->mnt);
 			if (r < 0)
 				return r;
+			/* In use through the loop device: work there (and
+			 * never on the image behind its back). */
 			if (r > 0) {
-				/* In use through the loop device: work there. */
 				t->mounted = true;
-				snprintf(t->dev, sizeof(t->dev), "%s", loops[i].path);
-				t->rdev = loops[i].rdev;
-				t->is_block = true;
+				if (!take_loop(t, &loops[i]))
+					return -ESTALE;
 			}
 		}
 		/* Attached but not mounted: go through the loop device all the
 		 * same, so its page cache never holds stale sectors. */
-		for (int i = 0; i < n && i < (int)ARRAY_SIZE(loops) && !t->is_block; i++) {
-			if (loops[i].offset != 0 || access(loops[i].path, F_OK) < 0)
-				continue;
-			snprintf(t->dev, sizeof(t->dev), "%s", loops[i].path);
-			t->rdev = loops[i].rdev;
-			t->is_block = true;
-		}
+		for (int i = 0; i < n && i < (int)ARRAY_SIZE(loops) && !t->is_block; i++)
+			if (loops[i].offset == 0)
+				take_loop(t, &loops[i]);
 	} else if (S_ISDIR(st.st_mode)) {
-		struct stat dst;
-
-		r = devmount_of_path(arg, &t->mnt);
+		/* The directory looked at, not the name again. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", dirfd);
+		r = devmount_of_path(access(self, F_OK) == 0 ? self : arg, &t->mnt);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			return -ENOTDIR;
 		t->mounted = true;
-		snprintf(t->dev, sizeof(t->dev), "%s", t->mnt.source);
-		if (stat(t->mnt.source, &dst) == 0 && S_ISBLK(dst.st_mode)) {
-			t->is_block = true;
-			t->rdev = dst.st_rdev;
-		}
+		take_source(t);
 	} else {
 		return -ENODEV;
 	}
@@ -328,16 +436,14 @@ static void detect(struct target *t)
 	}
 }
 
-/* One line for a failure of lib/fat: its reason, with the system's error
- * when there was one. */
+/* One line for a failure of lib/fat: its reason (which names the system's
+ * error when there was one). */
 static void fat_failed(const struct target *t, int r, const char *why)
 {
 	if (r == -EINVAL && !t->is_fat)
 		msg_err("%s: %s; and no other filesystem found", t->dev, why);
-	else if (r == -EINVAL || r == -EUCLEAN || r == -ENOSPC || r == -ENOTSUP || r == -ESTALE)
-		msg_err("%s: %s", t->dev, why);
 	else
-		msg_errno(r, "%s: %s", t->dev, why);
+		msg_err("%s: %s", t->dev, why);
 }
 
 /* --- reading --- */
@@ -374,12 +480,13 @@ static int read_fat(const struct fatlabel *fl, int fd, uint64_t size, struct res
 		return r;
 	res->fat = true;
 	res->fat_bits = v.bits;
-	res->has_label = root.has_label && fat_label_bytes(root.label, bytes, &n);
+	res->has_label = root.has_label && fat_label_bytes(root.label, false, bytes, &n);
 	if (res->has_label)
-		fat_label_text(fl->o.cp, bytes, n, res->label, sizeof(res->label));
-	res->has_boot_label = v.has_boot_label && fat_label_bytes(v.boot_label, bytes, &n);
+		res->label_len = fat_label_text(fl->o.cp, bytes, n, res->label, sizeof(res->label));
+	res->has_boot_label = v.has_boot_label && fat_label_bytes(v.boot_label, true, bytes, &n);
 	if (res->has_boot_label)
-		fat_label_text(fl->o.cp, bytes, n, res->boot_label, sizeof(res->boot_label));
+		res->boot_label_len =
+			fat_label_text(fl->o.cp, bytes, n, res->boot_label, sizeof(res->boot_label));
 	res->has_id = v.has_serial;
 	if (v.has_serial)
 		fat_serial_text(v.serial, res->volume_id);
@@ -401,7 +508,7 @@ static int read_device(const struct fatlabel *fl, struct result *res)
 
 	r = dev_open(&fl->t, false, false, &fd, &size);
 	if (r < 0) {
-		msg_errno(r, "cannot open %s", fl->t.dev);
+		dev_open_failed(&fl->t, r, false);
 		return EXIT_RUNTIME;
 	}
 	if (fl->t.is_fat || !fl->t.fstype[0]) {
@@ -419,6 +526,7 @@ static int read_device(const struct fatlabel *fl, struct result *res)
 	}
 	res->has_label = bi.has_label;
 	snprintf(res->label, sizeof(res->label), "%s", bi.label);
+	res->label_len = strlen(res->label);
 	res->has_id = bi.has_uuid;
 	snprintf(res->volume_id, sizeof(res->volume_id), "%s", bi.uuid);
 	return EXIT_OK;
@@ -474,6 +582,7 @@ static void read_ioctl_rest(const struct fatlabel *fl, struct result *res)
 		res->fat_bits = dev.fat_bits;
 		res->has_boot_label = dev.has_boot_label;
 		memcpy(res->boot_label, dev.boot_label, sizeof(res->boot_label));
+		res->boot_label_len = dev.boot_label_len;
 		if (!res->has_id && dev.has_id) {
 			res->has_id = true;
 			memcpy(res->volume_id, dev.volume_id, sizeof(res->volume_id));
@@ -503,6 +612,7 @@ static int read_ioctl(const struct fatlabel *fl, struct result *res)
 	label[FSLABEL_MAX - 1] = '\0';
 	res->has_label = label[0] != '\0';
 	snprintf(res->label, sizeof(res->label), "%s", label);
+	res->label_len = strlen(res->label);
 	if (ioctl(fd, FS_IOC_GETFSUUID, &u) == 0 && u.len > 0 && u.len <= 16) {
 		/* FAT gives its serial's 4 bytes, little-endian. */
 		uint32_t serial = (uint32_t)u.uuid[0] | (uint32_t)u.uuid[1] << 8 |
@@ -521,18 +631,41 @@ static int read_ioctl(const struct fatlabel *fl, struct result *res)
 /* --- output --- */
 
 /* -v: the boot sector's label differs from the root directory's. */
+/* A label for a message or a line of text: quoted, control bytes escaped
+ * (out_human_text), in buf (a memory stream); none when absent. */
+static const char *label_quoted(const char *s, size_t n, bool has, const char *none, char *buf,
+				size_t len)
+{
+	FILE *f;
+
+	if (!has)
+		return none;
+	f = fmemopen(buf, len, "w");
+	if (!f)
+		return "'?'";
+	fputc('\'', f);
+	out_human_text(f, s, n);
+	fputc('\'', f);
+	/* Too long for buf: cut, still NUL-terminated. */
+	if (fclose(f) != 0)
+		buf[len - 1] = '\0';
+	return buf;
+}
+
 static void warn_boot_label(const struct fatlabel *fl, const struct result *res)
 {
-	char boot[80] = "no label", root[FSLABEL_MAX * 2 + 4] = "has no label entry";
+	char bootbuf[80 * 4], rootbuf[FSLABEL_MAX * 8];
+	const char *boot, *root;
 
 	if (!msg_verbose() || !res->fat ||
 	    (res->has_boot_label == res->has_label &&
-	     (!res->has_label || strcmp(res->label, res->boot_label) == 0)))
+	     (!res->has_label || (res->label_len == res->boot_label_len &&
+				  memcmp(res->label, res->boot_label, res->label_len) == 0))))
 		return;
-	if (res->has_boot_label)
-		snprintf(boot, sizeof(boot), "'%s'", res->boot_label);
-	if (res->has_label)
-		snprintf(root, sizeof(root), "'%s'", res->label);
+	boot = label_quoted(res->boot_label, res->boot_label_len, res->has_boot_label, "no label",
+			    bootbuf, sizeof(bootbuf));
+	root = label_quoted(res->label, res->label_len, res->has_label, "has no label entry",
+			    rootbuf, sizeof(rootbuf));
 	msg_warn("%s: the boot sector says %s, the root directory %s; the root "
 		 "directory's is the label",
 		 fl->t.dev, boot, root);
@@ -546,10 +679,13 @@ static int emit(struct fatlabel *fl, const struct result *res)
 
 	warn_boot_label(fl, res);
 	if (!fl->o.json) {
-		if (fl->o.op == OP_GET_LABEL)
-			printf("%s\n", res->has_label ? res->label : "");
-		else if (fl->o.op == OP_GET_ID)
-			printf("%s\n", res->has_id ? res->volume_id : "");
+		/* Bytes from the disk: control bytes escaped, never raw. */
+		if (fl->o.op == OP_GET_LABEL && res->has_label)
+			out_human_text(stdout, res->label, res->label_len);
+		else if (fl->o.op == OP_GET_ID && res->has_id)
+			out_human_text(stdout, res->volume_id, strlen(res->volume_id));
+		if (fl->o.op == OP_GET_LABEL || fl->o.op == OP_GET_ID)
+			putchar('\n');
 		return EXIT_OK;
 	}
 	out_begin(o);
@@ -561,8 +697,14 @@ static int emit(struct fatlabel *fl, const struct result *res)
 		out_uint(o, "fat_bits", res->fat_bits);
 	else
 		out_null(o, "fat_bits");
-	out_str(o, "label", res->has_label ? res->label : NULL);
-	out_str(o, "boot_label", res->has_boot_label ? res->boot_label : NULL);
+	if (res->has_label)
+		out_strn(o, "label", res->label, res->label_len);
+	else
+		out_null(o, "label");
+	if (res->has_boot_label)
+		out_strn(o, "boot_label", res->boot_label, res->boot_label_len);
+	else
+		out_null(o, "boot_label");
 	out_str(o, "volume_id", res->has_id ? res->volume_id : NULL);
 	out_str(o, "method", res->method);
 	out_bool(o, "mounted", t->mounted);
@@ -854,7 +996,7 @@ static int remount_precheck(const struct fatlabel *fl)
 
 	r = dev_open(&fl->t, false, false, &fd, &io.size);
 	if (r < 0) {
-		msg_errno(r, "cannot open %s", fl->t.dev);
+		dev_open_failed(&fl->t, r, false);
 		return EXIT_RUNTIME;
 	}
 	io.arg = &fd;
@@ -895,7 +1037,7 @@ static int remount_write(const struct fatlabel *fl)
 		return EXIT_RUNTIME;
 	}
 	if (r < 0) {
-		msg_errno(r, "cannot open %s for writing", fl->t.dev);
+		dev_open_failed(&fl->t, r, true);
 		return EXIT_RUNTIME;
 	}
 	return write_fat(fl, fd, size, FAT_WRITE_NO_ALLOC);
@@ -964,6 +1106,11 @@ static int offline_probe(const void *ctx, char *why, size_t len)
 		snprintf(why, len, "reads devices and images directly; writes them when unmounted");
 		return 0;
 	}
+	if (t->fd < 0) {
+		snprintf(why, len, "%s is mounted from '%s', not from a device or image",
+			 t->mnt.mountpoint, t->dev);
+		return -ENODEV;
+	}
 	if (!op_writes(fl->o.op)) {
 		snprintf(why, len, "reads %s directly", t->dev);
 		return 0;
@@ -1008,7 +1155,7 @@ static int offline_run(void *ctx, const struct method *m)
 				"program)",
 				fl->t.dev);
 		else
-			msg_errno(r, "cannot open %s for writing", fl->t.dev);
+			dev_open_failed(&fl->t, r, true);
 		return EXIT_RUNTIME;
 	}
 	rc = write_fat(fl, fd, size, 0);
@@ -1105,6 +1252,11 @@ static int find_target(struct fatlabel *fl)
 		msg_err("%s is not a block device, an image file or a mount point", fl->o.target);
 		return EXIT_RUNTIME;
 	}
+	if (r == -ESTALE) {
+		msg_err("%s changed while it was being looked at (its loop device went away)",
+			fl->o.target);
+		return EXIT_RUNTIME;
+	}
 	if (r < 0) {
 		msg_errno(r, "cannot open %s", fl->o.target);
 		return EXIT_RUNTIME;
@@ -1186,10 +1338,12 @@ int fatlabel_main(int argc, char **argv)
 	int r;
 
 	memset(&fl, 0, sizeof(fl));
+	fl.t.fd = -1;
 	r = parse_args(argc, argv, &fl.o);
 	if (r == CLI_CONTINUE)
 		r = prepare(&fl);
-	if (r != CLI_CONTINUE)
-		return r;
-	return cli_run_method(&fatlabel_methods, fl.o.method, &fl);
+	if (r == CLI_CONTINUE)
+		r = cli_run_method(&fatlabel_methods, fl.o.method, &fl);
+	safe_close(fl.t.fd);
+	return r;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fat.h"
@@ -71,6 +72,10 @@ static void set_why(char *why, size_t len, const char *fmt, ...)
  * macro, so that the analyzers see the value each step returns. */
 #define fail(err, why, len, ...) (set_why((why), (len), __VA_ARGS__), (err))
 
+/* An I/O step that failed: what, and the system's reason ("cannot write
+ * the FAT: No space left on device"). */
+#define io_fail(err, why, len, what) (set_why((why), (len), "%s: %s", (what), strerror(-(err))), (err))
+
 /* Reads inside the volume only: every offset computed from a validated boot
  * sector lies inside it, and this keeps it so. */
 static int vol_read(const struct fat_vol *v, uint64_t off, void *buf, size_t len)
@@ -101,7 +106,7 @@ static int read_boot_sector(struct fat_vol *v, char *why, size_t len)
 			    (unsigned long long)io->size);
 	r = io->read(io->arg, 0, v->boot, sizeof(v->boot));
 	if (r < 0)
-		return fail(r, why, len, "cannot read the boot sector");
+		return io_fail(r, why, len, "cannot read the boot sector");
 	if (b[0] != 0xeb && b[0] != 0xe9)
 		return fail(-EINVAL, why, len,
 			    "no FAT boot sector: byte 0 is 0x%02x, not a jump instruction", b[0]);
@@ -339,7 +344,7 @@ static int chain_next(const struct fat_vol *v, struct fat_cache *c, uint32_t clu
 	int r = fat32_get(v, c, clus, &next);
 
 	if (r < 0)
-		return fail(r, why, len, "cannot read the FAT");
+		return io_fail(r, why, len, "cannot read the FAT");
 	if (next >= FAT32_EOC_MIN) {
 		*ret = 0;
 		return 0;
@@ -484,7 +489,7 @@ int fat_scan_root(const struct fat_vol *v, struct fat_root *ret, char *why, size
 	while ((r = dir_next(&it, &sector, &n, why, len)) > 0) {
 		r = vol_read(v, sector * v->sector_size, sec, v->sector_size);
 		if (r < 0)
-			return fail(r, why, len, "cannot read the root directory");
+			return io_fail(r, why, len, "cannot read the root directory");
 		for (uint32_t i = 0; i < n; i++) {
 			const uint8_t *e = sec + i * DIRENT_SIZE;
 			uint64_t off = sector * v->sector_size + i * DIRENT_SIZE;
@@ -514,11 +519,12 @@ done:
 	return 0;
 }
 
-bool fat_label_bytes(const uint8_t raw[FAT_LABEL_LEN], uint8_t out[FAT_LABEL_LEN], size_t *ret_len)
+bool fat_label_bytes(const uint8_t raw[FAT_LABEL_LEN], bool boot, uint8_t out[FAT_LABEL_LEN],
+		     size_t *ret_len)
 {
 	size_t n = FAT_LABEL_LEN;
 
-	if (memcmp(raw, no_name, FAT_LABEL_LEN) == 0)
+	if (boot && memcmp(raw, no_name, FAT_LABEL_LEN) == 0)
 		return false;
 	while (n > 0 && (raw[n - 1] == ' ' || raw[n - 1] == '\0'))
 		n--;
@@ -531,10 +537,10 @@ bool fat_label_bytes(const uint8_t raw[FAT_LABEL_LEN], uint8_t out[FAT_LABEL_LEN
 	return true;
 }
 
-void fat_label_text(const struct codepage *cp, const uint8_t *bytes, size_t n, char *out,
-		    size_t outlen)
+size_t fat_label_text(const struct codepage *cp, const uint8_t *bytes, size_t n, char *out,
+		      size_t outlen)
 {
-	codepage_decode(cp, bytes, n, out, outlen);
+	return codepage_decode(cp, bytes, n, out, outlen);
 }
 
 int fat_label_encode(const struct codepage *cp, const char *utf8, uint8_t out[FAT_LABEL_LEN],
@@ -659,7 +665,7 @@ static int remove_labels(const struct fat_vol *v, unsigned *ret_count, char *why
 
 		r = vol_read(v, sector * v->sector_size, sec, v->sector_size);
 		if (r < 0)
-			return fail(r, why, len, "cannot read the root directory");
+			return io_fail(r, why, len, "cannot read the root directory");
 		for (uint32_t i = 0; i < n && !end; i++) {
 			uint8_t *e = sec + i * DIRENT_SIZE;
 
@@ -673,7 +679,7 @@ static int remove_labels(const struct fat_vol *v, unsigned *ret_count, char *why
 		if (changed) {
 			r = vol_write(v, sector * v->sector_size, sec, v->sector_size);
 			if (r < 0)
-				return fail(r, why, len, "cannot write the root directory");
+				return io_fail(r, why, len, "cannot write the root directory");
 		}
 		if (end)
 			break;
@@ -715,7 +721,7 @@ static int after_end_is_clean(const struct fat_vol *v, const struct fat_root *ro
 	}
 	r = vol_read(v, next, e, 1);
 	if (r < 0)
-		return fail(r, why, len, "cannot read the root directory");
+		return io_fail(r, why, len, "cannot read the root directory");
 	if (e[0] != ENTRY_END)
 		return fail(-EUCLEAN, why, len,
 			    "the root directory has entries after its end mark (run fsck.fat)");
@@ -772,7 +778,7 @@ static int root_extend(const struct fat_vol *v, const struct fat_root *root, con
 	if (v->fsinfo_sector) {
 		r = vol_read(v, (uint64_t)v->fsinfo_sector * v->sector_size, info, v->sector_size);
 		if (r < 0)
-			return fail(r, why, len, "cannot read the FSInfo sector");
+			return io_fail(r, why, len, "cannot read the FSInfo sector");
 		have_info = fsinfo_valid(info);
 		if (have_info && le32(info + 492) >= 2 && le32(info + 492) <= v->clusters + 1)
 			hint = le32(info + 492);
@@ -782,7 +788,7 @@ static int root_extend(const struct fat_vol *v, const struct fat_root *root, con
 
 		r = fat32_get(v, &cache, c, &val);
 		if (r < 0)
-			return fail(r, why, len, "cannot read the FAT");
+			return io_fail(r, why, len, "cannot read the FAT");
 		if (val == 0)
 			found = c;
 	}
@@ -797,13 +803,13 @@ static int root_extend(const struct fat_vol *v, const struct fat_root *root, con
 		r = vol_write(v, (cluster_sector(v, found) + s) * v->sector_size, sec,
 			      v->sector_size);
 		if (r < 0)
-			return fail(r, why, len, "cannot write the new root directory cluster");
+			return io_fail(r, why, len, "cannot write the new root directory cluster");
 	}
 	r = fat32_set(v, found, 0x0fffffff);
 	if (r >= 0)
 		r = fat32_set(v, root->last_cluster, found);
 	if (r < 0)
-		return fail(r, why, len, "cannot write the FAT");
+		return io_fail(r, why, len, "cannot write the FAT");
 	if (have_info) {
 		uint32_t free_count = le32(info + 488);
 
@@ -813,7 +819,7 @@ static int root_extend(const struct fat_vol *v, const struct fat_root *root, con
 		r = vol_write(v, (uint64_t)v->fsinfo_sector * v->sector_size, info,
 			      v->sector_size);
 		if (r < 0)
-			return fail(r, why, len, "cannot write the FSInfo sector");
+			return io_fail(r, why, len, "cannot write the FSInfo sector");
 	}
 	return 0;
 }
@@ -832,7 +838,7 @@ static int boot_update(const struct fat_vol *v, enum boot_field field, const uin
 
 	r = vol_read(v, 0, sec, v->sector_size);
 	if (r < 0)
-		return fail(r, why, len, "cannot read the boot sector");
+		return io_fail(r, why, len, "cannot read the boot sector");
 	if (memcmp(sec, v->boot, sizeof(v->boot)) != 0)
 		return fail(-ESTALE, why, len, "the boot sector changed while it was being edited");
 	for (int copy = 0; copy < 2; copy++) {
@@ -843,7 +849,7 @@ static int boot_update(const struct fat_vol *v, enum boot_field field, const uin
 				break;
 			r = vol_read(v, at, sec, v->sector_size);
 			if (r < 0)
-				return fail(r, why, len, "cannot read the backup boot sector");
+				return io_fail(r, why, len, "cannot read the backup boot sector");
 			/* The BPB and the extended boot signature; not the byte
 			 * between, where Linux keeps its dirty flag. */
 			if (memcmp(sec + 11, v->boot + 11, ext - 11) != 0 ||
@@ -859,8 +865,8 @@ static int boot_update(const struct fat_vol *v, enum boot_field field, const uin
 			put32(sec + ext + 3, serial);
 		r = vol_write(v, at, sec, v->sector_size);
 		if (r < 0)
-			return fail(r, why, len, "cannot write the %s", copy ? "backup boot sector"
-									     : "boot sector");
+			return io_fail(r, why, len, copy ? "cannot write the backup boot sector"
+							 : "cannot write the boot sector");
 		if (copy)
 			rep->backup_written = true;
 	}
@@ -875,13 +881,128 @@ static int sync_writes(const struct fat_vol *v, const struct fat_write_report *r
 	int r = v->io->sync ? v->io->sync(v->io->arg) : 0;
 
 	if (r < 0)
-		return fail(r, why, len, "cannot sync the writes");
+		return io_fail(r, why, len, "cannot sync the writes");
 	*ret = *rep;
 	return 0;
 }
 
-int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, unsigned flags,
-		  struct fat_write_report *ret, char *why, size_t len)
+/* Every write of an edit goes through a journal of what it overwrote, so
+ * that a failure at any step (a full filesystem under an image, an I/O
+ * error) puts back what the steps before it wrote: the volume is left as
+ * it was, never half-edited (the FATs different, a cluster lost). */
+struct journal_entry {
+	uint64_t off;
+	size_t len;
+	uint8_t *old;
+	bool done; /* the write succeeded (a failed one may have written part) */
+};
+
+struct journal {
+	const struct fat_io *io; /* the real one */
+	struct journal_entry *v;
+	size_t n, cap;
+};
+
+static int journal_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	const struct journal *j = arg;
+
+	return j->io->read(j->io->arg, off, buf, len);
+}
+
+/* Keeps what is at off, then writes: nothing is written that could not be
+ * put back. */
+static int journal_write(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	struct journal *j = arg;
+	struct journal_entry *e;
+	int r;
+
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 16;
+		struct journal_entry *nv = realloc(j->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		j->v = nv;
+		j->cap = cap;
+	}
+	e = &j->v[j->n];
+	e->old = malloc(len);
+	if (!e->old)
+		return -ENOMEM;
+	r = j->io->read(j->io->arg, off, e->old, len);
+	if (r < 0) {
+		free(e->old);
+		return r;
+	}
+	e->off = off;
+	e->len = len;
+	e->done = false;
+	j->n++;
+	r = j->io->write(j->io->arg, off, buf, len);
+	e->done = r == 0;
+	return r;
+}
+
+/* The volume v with its writes journaled in j. */
+static void journal_begin(struct journal *j, const struct fat_vol *v, struct fat_io *jio,
+			  struct fat_vol *jv)
+{
+	memset(j, 0, sizeof(*j));
+	j->io = v->io;
+	*jio = (struct fat_io){ .read = journal_read,
+				.write = v->io->write ? journal_write : NULL,
+				.sync = NULL,
+				.arg = j,
+				.size = v->io->size };
+	*jv = *v;
+	jv->io = jio;
+}
+
+static void journal_free(struct journal *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		free(j->v[i].old);
+	free(j->v);
+	j->v = NULL;
+	j->n = j->cap = 0;
+}
+
+/* The edit failed with err (why says how): every write is put back, last
+ * first, and synced; why then says so. Returns err. */
+static int journal_undo(struct journal *j, int err, char *why, size_t len)
+{
+	char first[FAT_WHY_MAX];
+	int r = 0;
+
+	if (j->n == 0) {
+		journal_free(j);
+		return err;
+	}
+	snprintf(first, sizeof(first), "%s", why && len ? why : "");
+	/* Every one is tried; the failed write's own is put back where it
+	 * can be (it may have written part), and need not be. */
+	for (size_t i = j->n; i-- > 0;) {
+		int w = j->io->write(j->io->arg, j->v[i].off, j->v[i].old, j->v[i].len);
+
+		if (w < 0 && j->v[i].done && r == 0)
+			r = w;
+	}
+	if (r == 0 && j->io->sync)
+		r = j->io->sync(j->io->arg);
+	if (r < 0)
+		set_why(why, len, "%s; putting back what was written failed too (%s): run fsck.fat",
+			first, strerror(-r));
+	else
+		set_why(why, len, "%s; nothing was changed", first);
+	journal_free(j);
+	return err;
+}
+
+/* The label edit itself, on the journaled volume. */
+static int set_label(const struct fat_vol *v, const uint8_t *label, time_t now, unsigned flags,
+		     struct fat_write_report *ret, char *why, size_t len)
 {
 	struct fat_write_report rep;
 	struct fat_root root;
@@ -900,7 +1021,7 @@ int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, uns
 	} else if (root.has_label) {
 		r = entry_update(v, root.label_offset, label, now, false);
 		if (r < 0)
-			return fail(r, why, len, "cannot write the root directory");
+			return io_fail(r, why, len, "cannot write the root directory");
 	} else if (root.has_free) {
 		if (root.free_is_end) {
 			r = after_end_is_clean(v, &root, why, len);
@@ -909,7 +1030,7 @@ int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, uns
 		}
 		r = entry_update(v, root.free_offset, label, now, true);
 		if (r < 0)
-			return fail(r, why, len, "cannot write the root directory");
+			return io_fail(r, why, len, "cannot write the root directory");
 		rep.entry_created = true;
 	} else if (v->bits != 32) {
 		return fail(-ENOSPC, why, len,
@@ -931,28 +1052,82 @@ int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, uns
 		if (r < 0)
 			return r;
 	}
-	return sync_writes(v, &rep, ret, why, len);
+	*ret = rep;
+	return 0;
 }
 
-int fat_set_serial(const struct fat_vol *v, uint32_t serial, struct fat_write_report *ret,
-		   char *why, size_t len)
+/* Runs the edit on v through a journal: synced when every step worked,
+ * else everything put back. */
+static int journaled(const struct fat_vol *v, struct fat_write_report *ret, char *why, size_t len,
+		     int (*edit)(const struct fat_vol *, const void *, struct fat_write_report *,
+				 char *, size_t),
+		     const void *arg)
+{
+	struct fat_write_report rep;
+	struct journal j;
+	struct fat_io jio;
+	struct fat_vol jv;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	journal_begin(&j, v, &jio, &jv);
+	r = edit(&jv, arg, &rep, why, len);
+	if (r == 0)
+		r = sync_writes(v, &rep, ret, why, len);
+	if (r < 0)
+		return journal_undo(&j, r, why, len);
+	journal_free(&j);
+	return 0;
+}
+
+struct label_edit {
+	const uint8_t *label;
+	time_t now;
+	unsigned flags;
+};
+
+static int label_edit(const struct fat_vol *v, const void *arg, struct fat_write_report *ret,
+		      char *why, size_t len)
+{
+	const struct label_edit *e = arg;
+
+	return set_label(v, e->label, e->now, e->flags, ret, why, len);
+}
+
+int fat_set_label(const struct fat_vol *v, const uint8_t *label, time_t now, unsigned flags,
+		  struct fat_write_report *ret, char *why, size_t len)
+{
+	struct label_edit e = { label, now, flags };
+
+	return journaled(v, ret, why, len, label_edit, &e);
+}
+
+static int serial_edit(const struct fat_vol *v, const void *arg, struct fat_write_report *ret,
+		       char *why, size_t len)
 {
 	struct fat_write_report rep;
 	struct fat_root root;
 	int r;
 
 	memset(&rep, 0, sizeof(rep));
-	if (!v->has_serial)
-		return fail(-ENOTSUP, why, len,
-			    "the boot sector has no extended BPB, so no volume ID field");
 	/* Nothing is written to a volume whose root directory is broken. */
 	r = fat_scan_root(v, &root, why, len);
 	if (r < 0)
 		return r;
-	r = boot_update(v, BOOT_SERIAL, NULL, serial, &rep, why, len);
+	r = boot_update(v, BOOT_SERIAL, NULL, *(const uint32_t *)arg, &rep, why, len);
 	if (r < 0)
 		return r;
-	return sync_writes(v, &rep, ret, why, len);
+	*ret = rep;
+	return 0;
+}
+
+int fat_set_serial(const struct fat_vol *v, uint32_t serial, struct fat_write_report *ret,
+		   char *why, size_t len)
+{
+	if (!v->has_serial)
+		return fail(-ENOTSUP, why, len,
+			    "the boot sector has no extended BPB, so no volume ID field");
+	return journaled(v, ret, why, len, serial_edit, &serial);
 }
 
 void fat_serial_text(uint32_t serial, char out[10])

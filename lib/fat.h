@@ -93,8 +93,12 @@ struct fat_root {
 int fat_scan_root(const struct fat_vol *v, struct fat_root *ret, char *why, size_t len);
 
 /* The 11 on-disk bytes as a label: trailing blanks cut, a leading 0x05 read
- * as 0xE5; false for none (all blank, or "NO NAME"). out gets len bytes. */
-bool fat_label_bytes(const uint8_t raw[FAT_LABEL_LEN], uint8_t out[FAT_LABEL_LEN], size_t *ret_len);
+ * as 0xE5; false for none (all blank; in the boot sector, boot true, also
+ * "NO NAME", the placeholder mkfs writes there). A root directory entry
+ * "NO NAME" is a label of that name, as dosfstools and blkid read it. out
+ * gets len bytes. */
+bool fat_label_bytes(const uint8_t raw[FAT_LABEL_LEN], bool boot, uint8_t out[FAT_LABEL_LEN],
+		     size_t *ret_len);
 
 /* Checks a new label given in UTF-8 and encodes it in code page cp, space
  * padded, in out. Rules: at most 11 bytes in the code page; none of
@@ -105,8 +109,9 @@ bool fat_label_bytes(const uint8_t raw[FAT_LABEL_LEN], uint8_t out[FAT_LABEL_LEN
 int fat_label_encode(const struct codepage *cp, const char *utf8, uint8_t out[FAT_LABEL_LEN],
 		     bool *ret_lower, char *why, size_t len);
 
-/* The label as UTF-8 (NUL-terminated; out holds at least 34 bytes). */
-void fat_label_text(const struct codepage *cp, const uint8_t *bytes, size_t n, char *out,
+/* The label as UTF-8 (NUL-terminated; out holds at least 34 bytes): its
+ * length, which counts a NUL byte on disk as one too. */
+size_t fat_label_text(const struct codepage *cp, const uint8_t *bytes, size_t n, char *out,
 		    size_t outlen);
 
 enum {

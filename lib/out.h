@@ -54,6 +54,11 @@ void out_array_end(struct out *o);
 /* Text for human mode only. */
 void out_human(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Writes len bytes of s to f for a human reader: control bytes (NUL
+ * included) and DEL as \xHH, so that text from disk or the kernel stays on
+ * its line and never reaches the terminal as a command. */
+void out_human_text(FILE *f, const char *s, size_t len);
+
 /* Writes s as a JSON string literal (with quotes) to f. */
 void out_json_string(FILE *f, const char *s, size_t len);
 

@@ -50,6 +50,24 @@ load helpers
     done
 }
 
+@test "every tool: stdin, stdout or stderr closed: exit codes hold, nothing crashes" {
+    for t in $(tools); do
+        for closed in '<&-' '>&-' '2>&-' '<&- >&- 2>&-'; do
+            run bash -c "\"\$1\" --help $closed" sh "$B/$t"
+            assert_equal "$status" 0 || fail "$t --help $closed: exit $status"
+            run bash -c "\"\$1\" --version $closed" sh "$B/$t"
+            assert_equal "$status" 0 || fail "$t --version $closed: exit $status"
+            run bash -c "\"\$1\" --no-such-option $closed" sh "$B/$t"
+            assert_equal "$status" 2 || fail "$t --no-such-option $closed: exit $status"
+        done
+        # Whatever is closed, what stays open gets what it should.
+        run --separate-stderr bash -c '"$1" --version <&- 2>&-' sh "$B/$t"
+        assert_output --regexp "^$t from wishbox .+$"
+        run --separate-stderr bash -c '"$1" --no-such-option <&- >&-' sh "$B/$t"
+        assert_equal "$(echo "$stderr" | tail -n1)" "Try '$t --help'."
+    done
+}
+
 @test "every tool runs the same as build/TOOL and as wishbox TOOL" {
     for t in $(tools); do
         a=$("$B/$t" --help)

@@ -824,6 +824,204 @@ true"
     assert_equal "$(sum "$IMG")" "$before"
 }
 
+# --- under attack --------------------------------------------------------
+
+# root_off IMG: the byte offset of a FAT12/16 root directory.
+root_off() {
+    local rsv fats fatsz
+    rsv=$(od -An -tu2 -j14 -N2 "$1" | tr -d ' ')
+    fats=$(od -An -tu1 -j16 -N1 "$1" | tr -d ' ')
+    fatsz=$(od -An -tu2 -j22 -N2 "$1" | tr -d ' ')
+    echo $(((rsv + fats * fatsz) * 512))
+}
+
+@test "stdin, stdout or stderr closed: nothing lands in the image, the exit code holds" {
+    mkfat 32 "$IMG" -n OLD
+    # A backup boot sector that does not match: writing warns on stderr.
+    printf '\x07' | dd of="$IMG" bs=1 seek=$((6 * 512 + 13)) conv=notrunc 2>/dev/null
+    cp "$IMG" "$BATS_TEST_TMPDIR/orig.img"
+    cp "$IMG" "$BATS_TEST_TMPDIR/ref.img"
+    run --separate-stderr "$B/fatlabel" -v "$BATS_TEST_TMPDIR/ref.img" NEW
+    assert_success
+    [[ $stderr == *"using method offline"*"warning: "*"the backup boot sector does not match"* ]]
+    # A boot sector label that differs: reading with -v warns on stderr.
+    rd=$BATS_TEST_TMPDIR/read.img
+    cp "$IMG" "$rd"
+    printf 'BOOTDIFF   ' | dd of="$rd" bs=1 seek=$((0x47)) conv=notrunc 2>/dev/null
+    run --separate-stderr "$B/fatlabel" -v "$rd"
+    assert_success
+    [[ $stderr == *"warning: "*"the boot sector says 'BOOTDIFF'"* ]]
+    rdsum=$(sum "$rd")
+    for closed in '<&-' '>&-' '2>&-' '<&- >&- 2>&-'; do
+        cp "$BATS_TEST_TMPDIR/orig.img" "$IMG"
+        run bash -c "\"\$1\" -v \"\$2\" NEW $closed" sh "$B/fatlabel" "$IMG"
+        assert_success
+        # The same bytes as the edit with stderr open, but for the
+        # entry's write time (at most 4 bytes, side by side).
+        diffs=$(cmp -l "$BATS_TEST_TMPDIR/ref.img" "$IMG" | awk '{ print $1 }')
+        if [ -n "$diffs" ]; then
+            [ "$(echo "$diffs" | wc -l)" -le 4 ] || fail "$closed: $(echo "$diffs" | wc -l) bytes differ"
+            [ $(($(echo "$diffs" | tail -n1) - $(echo "$diffs" | head -n1))) -lt 4 ] ||
+                fail "$closed: bytes apart differ: $diffs"
+        fi
+        assert_equal "$(blkid -p -o value -s LABEL "$IMG")" NEW
+        assert_equal "$(blkid -p -o value -s LABEL_FATBOOT "$IMG")" NEW
+        # Reading with the same fds closed: exit 0, the image intact.
+        run bash -c "\"\$1\" -v \"\$2\" $closed" sh "$B/fatlabel" "$rd"
+        assert_success
+        assert_equal "$(sum "$rd")" "$rdsum"
+    done
+}
+
+# pid_in_pread PID FILE: PID is stopped (by strace) in pread64 on FILE.
+pid_in_pread() {
+    local nr fd
+    read -r nr fd _ <"/proc/$1/syscall" 2>/dev/null || return 1
+    [ "$nr" = 17 ] && [ "$(readlink "/proc/$1/fd/$((fd))")" = "$2" ]
+}
+
+@test "a symlink swapped after the check cannot redirect the write to a held device" {
+    [ "$(uname -m)" = x86_64 ] || skip "pread64 is syscall 17 on x86_64 only"
+    mkfat 16 "$IMG" -n FIRST
+    other=$BATS_TEST_TMPDIR/other.img
+    mkfat 16 "$other" -n HELD
+    loop=$(attach "$other")
+    # Another program holds the loop device exclusively.
+    perl -MFcntl -e 'sysopen(my $f, $ARGV[0], O_RDONLY | O_EXCL) or die "$!\n";
+        open(my $o, ">", $ARGV[1]) or die; close $o; sleep 60' "$loop" "$BATS_TEST_TMPDIR/held" &
+    echo $! >"$BATS_TEST_TMPDIR/holder.pid"
+    for _ in $(seq 50); do
+        [ -e "$BATS_TEST_TMPDIR/held" ] && break
+        sleep 0.1
+    done
+    [ -e "$BATS_TEST_TMPDIR/held" ]
+    held=$(sum "$other")
+    link=$BATS_TEST_TMPDIR/target
+    ln -s "$IMG" "$link"
+    # Every pread64 is held for 0.4 s: the first one on the image (after
+    # the target was looked at, before it is written) is the window.
+    # (LeakSanitizer cannot work under ptrace: off, for an ASan build.)
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -o /dev/null -e trace=pread64 -e inject=pread64:delay_enter=400000 \
+        "$B/fatlabel" "$link" SWAPPED 2>"$BATS_TEST_TMPDIR/err" &
+    spid=$!
+    pid=
+    for _ in $(seq 200); do
+        pid=$(cut -d' ' -f1 "/proc/$spid/task/$spid/children" 2>/dev/null)
+        [ -n "$pid" ] && pid_in_pread "$pid" "$IMG" && break
+        sleep 0.05
+    done
+    pid_in_pread "$pid" "$IMG" || fail "fatlabel never read $IMG"
+    ln -sfn "$loop" "$link"
+    wait "$spid" || fail "fatlabel failed: $(cat "$BATS_TEST_TMPDIR/err")"
+    # The write went to the file that was checked, never to the device.
+    assert_equal "$(sum "$other")" "$held"
+    assert_equal "$("$B/fatlabel" "$loop")" HELD
+    agree "$IMG" "$(hex SWAPPED)"
+    clean "$IMG"
+}
+
+@test "a write that fails halfway on a full filesystem is undone and says ENOSPC" {
+    run unshare -m --propagation private bash -c '
+        set -e
+        d=$1; B=$2
+        mount -t tmpfs -o size=48m tmpfs "$d"
+        img=$d/fat.img
+        truncate -s 40M "$img"
+        mkfs.vfat -F 32 -s 1 "$img" >/dev/null
+        echo x >"$d/x"
+        for i in $(seq 1 16); do mcopy -i "$img" "$d/x" "::F$i.TXT"; done
+        rsv=$(od -An -tu2 -j14 -N2 "$img" | tr -d " ")
+        fatsz=$(od -An -tu4 -j36 -N4 "$img" | tr -d " ")
+        # The FSInfo hint sends the new root cluster to c, far from the
+        # used ones: its entry sits in a page of zeros in both FATs.
+        c=20480
+        printf "$(printf "\\\\x%02x" $((c & 255)) $((c >> 8 & 255)) 0 0)" |
+            dd of="$img" bs=1 seek=$((512 + 492)) conv=notrunc 2>/dev/null
+        fat1=$((rsv * 512 + 4 * c)); fat2=$(((rsv + fatsz) * 512 + 4 * c))
+        data=$(((rsv + 2 * fatsz + c - 2) * 512))
+        # The cluster and FAT 1 are on the filesystem; FAT 2 there is a
+        # hole (zeros either way), which needs a new page to be written.
+        dd if=/dev/zero of="$img" bs=512 seek=$((data / 512)) count=1 conv=notrunc 2>/dev/null
+        dd if=/dev/zero of="$img" bs=4 seek=$((fat1 / 4)) count=1 conv=notrunc 2>/dev/null
+        fallocate -p -o $((fat2 / 4096 * 4096)) -l 4096 "$img"
+        fsck.fat -n "$img" >/dev/null
+        sum1=$(sha256sum <"$img")
+        dd if=/dev/zero of="$d/fill" bs=1M 2>/dev/null || true
+        dd if=/dev/zero of="$d/fill2" bs=4k 2>/dev/null || true
+        # Messages to our pipe: the full filesystem would lose them.
+        rc=0
+        "$B/fatlabel" "$img" EXTENDED 2>&1 || rc=$?
+        echo "rc=$rc"
+        fsck.fat -n "$img" | tail -n +2
+        [ "$(sha256sum <"$img")" = "$sum1" ] && echo unchanged
+    ' sh "$MNT" "$B"
+    assert_success
+    assert_line --index 0 "fatlabel: $MNT/fat.img: cannot write the FAT: No space left on device; nothing was changed"
+    assert_line --index 1 "rc=4"
+    assert_line --index 2 --regexp ' files, [0-9]+/[0-9]+ clusters$'
+    assert_line --index 3 unchanged
+    assert_equal "${#lines[@]}" 4
+}
+
+@test "a tmpfs or proc mount point: its source 'none' is never opened as a file" {
+    # A FAT image named none in the current directory.
+    mkfat 16 "$BATS_TEST_TMPDIR/none" -n INNONE
+    run unshare -m --propagation private bash -c '
+        cd "$1" && mount -t tmpfs none "$2" || exit 99
+        "$3/fatlabel" "$2"; echo "rc=$?"
+        "$3/fatlabel" --method offline -J "$2"; echo "rc=$?"
+        "$3/fatlabel" /proc; echo "rc=$?"
+    ' sh "$BATS_TEST_TMPDIR" "$MNT" "$B"
+    refute_output --partial INNONE
+    assert_equal "$(echo "$output" | grep -c '^rc=5$')" 3
+    assert_line "fatlabel: method offline is not usable here: $MNT is mounted from 'none', not from a device or image"
+    assert_line "fatlabel: no usable method here: /proc is mounted from 'proc', not from a device or image"
+}
+
+@test "control bytes and NUL in a label on disk are escaped in text, exact in JSON" {
+    mkfat 16 "$IMG" -n PLAIN
+    off=$(root_off "$IMG")
+    # A newline, ESC [ 1 m, a NUL: in the root entry and the boot sector.
+    printf 'A\nB\033[1mC\000D' | dd of="$IMG" bs=1 seek="$off" conv=notrunc 2>/dev/null
+    printf 'X\033]0;Y\a   ' | dd of="$IMG" bs=1 seek=$((0x2b)) conv=notrunc 2>/dev/null
+    run --separate-stderr "$B/fatlabel" "$IMG"
+    assert_success
+    assert_equal "$output" 'A\x0aB\x1b[1mC\x00D'
+    assert_equal "${#lines[@]}" 1
+    run --separate-stderr "$B/fatlabel" -v "$IMG"
+    assert_equal "$(echo "$stderr" | grep warning)" \
+        "fatlabel: warning: $IMG: the boot sector says 'X\\x1b]0;Y\\x07', the root directory 'A\\x0aB\\x1b[1mC\\x00D'; the root directory's is the label"
+    run --separate-stderr "$B/fatlabel" -J "$IMG"
+    assert_success
+    assert_equal "$(echo "$output" | jq -j .label | od -An -tx1 | tr -d ' \n')" \
+        "$(printf 'A\nB\033[1mC\000D' | od -An -tx1 | tr -d ' \n')"
+    assert_equal "$(echo "$output" | jq -j .boot_label | od -An -tx1 | tr -d ' \n')" \
+        "$(printf 'X\033]0;Y\a' | od -An -tx1 | tr -d ' \n')"
+}
+
+@test "NO NAME in the root entry is the label, as dosfstools and blkid read it" {
+    mkfat 16 "$IMG" -n XXXXXXX
+    printf 'NO NAME    ' | dd of="$IMG" bs=1 seek="$(root_off "$IMG")" conv=notrunc 2>/dev/null
+    assert_equal "$(blkid -p -o value -s LABEL "$IMG")" "NO NAME"
+    assert_equal "$("$DOSFSLABEL" "$IMG" | tail -n1)" "NO NAME"
+    run --separate-stderr "$B/fatlabel" "$IMG"
+    assert_success
+    assert_equal "$output" "NO NAME"
+    run "$B/fatlabel" -J "$IMG"
+    assert_equal "$(echo "$output" | jq -c '[.label, .boot_label]')" '["NO NAME","XXXXXXX"]'
+    # The boot sector's NO NAME is the placeholder for none.
+    printf 'NO NAME    ' | dd of="$IMG" bs=1 seek=$((0x2b)) conv=notrunc 2>/dev/null
+    run "$B/fatlabel" -J "$IMG"
+    assert_equal "$(echo "$output" | jq -c '[.label, .boot_label]')" '["NO NAME",null]'
+    clean "$IMG"
+    # -r removes it, as any label.
+    run "$B/fatlabel" -r "$IMG"
+    assert_success
+    assert_equal "$("$B/fatlabel" "$IMG")" ""
+    assert_equal "$(blkid -p -o value -s LABEL "$IMG")" ""
+}
+
 # --- the static binary --------------------------------------------------
 
 @test "the static binary reads and writes labels in an empty chroot (no gconv, no /sys)" {

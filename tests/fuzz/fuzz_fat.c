@@ -161,11 +161,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fat_open(&io, &v, why, sizeof(why)) < 0)
 		goto out;
-	if (fat_label_bytes(v.boot_label, bytes, &n))
+	if (fat_label_bytes(v.boot_label, true, bytes, &n))
 		fat_label_text(codepage_find(437), bytes, n, text, sizeof(text));
 	if (fat_scan_root(&v, &root, why, sizeof(why)) < 0)
 		goto out;
-	if (root.has_label && fat_label_bytes(root.label, bytes, &n))
+	if (root.has_label && fat_label_bytes(root.label, false, bytes, &n))
 		fat_label_text(codepage_find(866), bytes, n, text, sizeof(text));
 
 	if (fat_set_label(&v, fuzz_label, 0, 0, &rep, why, sizeof(why)) == 0 &&

@@ -24,7 +24,7 @@ struct img {
 		uint64_t off;
 		size_t len; /* 0: a sync */
 	} log[64];
-	int fail_write; /* the write (counting from 1) that fails with EIO */
+	int fail_write; /* the write (counting from 1) that fails with EIO, once */
 	uint64_t bytes_read;
 };
 
@@ -47,8 +47,10 @@ static int mem_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
 	struct img *im = arg;
 
-	if (im->fail_write && (int)im->nlog + 1 == im->fail_write)
+	if (im->fail_write && (int)im->nlog + 1 == im->fail_write) {
+		im->fail_write = 0;
 		return -EIO;
+	}
 	assert_true(off + len <= im->cap);
 	assert_true(im->nlog < 64);
 	im->log[im->nlog].off = off;
@@ -444,16 +446,20 @@ static void label_bytes_and_text(void **state)
 	char text[40];
 
 	(void)state;
-	assert_true(fat_label_bytes((const uint8_t *)"HELLO      ", out, &n));
+	assert_true(fat_label_bytes((const uint8_t *)"HELLO      ", false, out, &n));
 	assert_int_equal(n, 5);
 	assert_memory_equal(out, "HELLO", 5);
-	assert_true(fat_label_bytes((const uint8_t *)"A B        ", out, &n));
+	assert_true(fat_label_bytes((const uint8_t *)"A B        ", false, out, &n));
 	assert_int_equal(n, 3);
-	assert_true(fat_label_bytes((const uint8_t *)"\x05" "BC        ", out, &n));
+	assert_true(fat_label_bytes((const uint8_t *)"\x05" "BC        ", false, out, &n));
 	assert_int_equal(out[0], 0xe5);
-	assert_false(fat_label_bytes((const uint8_t *)"NO NAME    ", out, &n));
-	assert_false(fat_label_bytes((const uint8_t *)"           ", out, &n));
-	assert_false(fat_label_bytes((const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0", out, &n));
+	assert_false(fat_label_bytes((const uint8_t *)"NO NAME    ", true, out, &n));
+	/* In the root directory, NO NAME is a label (dosfstools, blkid). */
+	assert_true(fat_label_bytes((const uint8_t *)"NO NAME    ", false, out, &n));
+	assert_int_equal(n, 7);
+	assert_memory_equal(out, "NO NAME", 7);
+	assert_false(fat_label_bytes((const uint8_t *)"           ", false, out, &n));
+	assert_false(fat_label_bytes((const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0", false, out, &n));
 	fat_label_text(codepage_find(850), (const uint8_t *)"\x8e" "B", 2, text, sizeof(text));
 	assert_string_equal(text, "\xc3\x84" "B");
 }
@@ -903,9 +909,12 @@ static void boot_sector_changed_underneath(void **state)
 	m.d[3] = 'X'; /* someone else wrote the boot sector */
 	assert_int_equal(fat_set_label(&v, label11("NEW"), 0, 0, &rep, why, sizeof(why)),
 			 -ESTALE);
-	/* The entry went first; the boot sector was not written. */
-	assert_int_equal(m.nlog, 1);
+	/* The entry went first, and was put back; the boot sector was not
+	 * written. */
+	assert_int_equal(m.nlog, 3);
+	assert_memory_equal(root_entry(0), "OLD        ", 11);
 	assert_memory_equal(m.d + 0x2b, "NO NAME    ", 11);
+	assert_non_null(strstr(why, "nothing was changed"));
 }
 
 static void write_errors_come_back(void **state)
@@ -913,14 +922,39 @@ static void write_errors_come_back(void **state)
 	struct fat_write_report rep;
 	char why[FAT_WHY_MAX] = "";
 	struct fat_vol v;
+	uint8_t *before;
 
 	(void)state;
 	build(32, 70000, 512, 1);
+	before = malloc(m.cap);
+	assert_non_null(before);
+	memcpy(before, m.d, m.cap);
 	m.fail_write = 2; /* the boot sector */
 	v = open_ok();
 	assert_int_equal(fat_set_label(&v, label11("X"), 0, 0, &rep, why, sizeof(why)), -EIO);
-	assert_non_null(strstr(why, "boot sector"));
-	assert_int_equal(m.nlog, 1);
+	assert_string_equal(why, "cannot write the boot sector: Input/output error; nothing "
+				 "was changed");
+	/* The boot sector (the failed write may have written part of it)
+	 * and the root entry, written first, are put back, and synced. */
+	assert_int_equal(m.nlog, 4);
+	assert_int_equal(m.log[1].off, 0);
+	assert_int_equal(m.log[2].off, m.log[0].off);
+	assert_int_equal(m.log[3].len, 0);
+	assert_memory_equal(m.d, before, m.cap);
+
+	/* A full FAT32 root extended: the second FAT's write fails (a full
+	 * filesystem under the image): the first FAT's is undone, so the two
+	 * never differ, and no cluster is lost. */
+	build(32, 70000, 512, 1);
+	for (uint32_t i = 0; i < 16; i++)
+		put_entry(root_entry(i), "FILE    TXT", 0x20);
+	memcpy(before, m.d, m.cap);
+	m.fail_write = 3; /* new cluster, FAT 1, then FAT 2 */
+	v = open_ok();
+	assert_int_equal(fat_set_label(&v, label11("X"), 0, 0, &rep, why, sizeof(why)), -EIO);
+	assert_string_equal(why, "cannot write the FAT: Input/output error; nothing was changed");
+	assert_memory_equal(m.d, before, m.cap);
+	free(before);
 	build(32, 70000, 512, 1);
 	io.write = NULL;
 	v = open_ok();

@@ -188,6 +188,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Human text: control bytes, NUL and DEL escaped; everything else as is. */
+static void human_text_escapes_control_bytes(void **state)
+{
+	static const char in[] = "a\nb\x1b[31m\0c\x7f\xc3\x84 \\";
+	FILE *f = mem();
+
+	(void)state;
+	out_human_text(f, in, sizeof(in) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "a\\x0ab\\x1b[31m\\x00c\\x7f\xc3\x84 \\");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +211,7 @@ int main(void)
 		cmocka_unit_test(pairs_escape_for_eval),
 		cmocka_unit_test(json_round_trip_through_jq),
 		cmocka_unit_test(write_errors_are_reported),
+		cmocka_unit_test(human_text_escapes_control_bytes),
 	};
 
 	return cmocka_run_group_tests_name("out", tests, NULL, teardown);
