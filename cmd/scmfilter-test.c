@@ -501,7 +501,7 @@ static void run_passrights(struct scmfilter_test *t, struct verdict *v)
 	/* A listening socket: its setting is inherited by accept(). */
 	{
 		struct sockaddr_un addr;
-		socklen_t len;
+		socklen_t len = 0;
 		_cleanup_close_ int lfd = listener(SOCK_STREAM, &addr, &len, v->kernel);
 		_cleanup_close_ int cfd = -1, afd = -1;
 		int val = -1;
@@ -691,7 +691,7 @@ static void run_filter_memfd(struct scmfilter_test *t, struct verdict *v)
 		for (size_t i = 0; i < nk; i++) {
 			char buf[sizeof(memfd_text)] = "";
 
-			if (pread_all(kept[i], buf, sizeof(buf), 0) < 0 || memcmp(buf, memfd_text, sizeof(buf)))
+			if (pread_all(kept[i], buf, sizeof(buf), 0) < 0 || memcmp(buf, memfd_text, sizeof(buf)) != 0)
 				bad_content++;
 			close(kept[i]);
 		}
@@ -1201,7 +1201,7 @@ static int peer_pidfd(int fd, int *ret)
 static void run_peerpidfd(struct scmfilter_test *t, struct verdict *v)
 {
 	struct sockaddr_un addr;
-	socklen_t alen, cl = sizeof(struct ucred);
+	socklen_t alen = 0, cl = sizeof(struct ucred);
 	struct ucred cred = { 0 };
 	struct id_peer ip;
 	struct peer p = { 0, -1, 0 };
@@ -1567,7 +1567,7 @@ static int cgroup_exchange(bool want_pidfd, bool gone, char *said, size_t size, 
 {
 	struct cg_peer cp = { .wait = !gone };
 	struct peer p = { 0, -1, 0 };
-	int sv[2], r, st;
+	int sv[2], r;
 
 	if ((r = pair_of(SOCK_DGRAM, sv)) < 0)
 		return r;
@@ -1578,7 +1578,7 @@ static int cgroup_exchange(bool want_pidfd, bool gone, char *said, size_t size, 
 		close(sv[0]), close(sv[1]);
 		return r;
 	}
-	if (gone && (st = peer_finish(&p)) != 0) {
+	if (gone && peer_finish(&p) != 0) {
 		close(sv[0]), close(sv[1]);
 		return -EPROTO;
 	}
