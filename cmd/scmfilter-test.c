@@ -664,14 +664,15 @@ static void run_filter_memfd(struct scmfilter_test *t, struct verdict *v)
 
 	if ((r = pair_of(SOCK_SEQPACKET, sv)) < 0)
 		return step_failed(v, "socketpair", r);
-	if ((r = filter_start(&f, t->o.inline_close)) < 0) {
-		close(sv[0]), close(sv[1]);
-		return step_failed(v, "close thread", r);
-	}
+	/* The peer first: no fork while the close thread runs. */
 	if ((r = peer_start(&p, memfd_sender, &sv[1])) < 0) {
-		filter_stop(&f);
 		close(sv[0]), close(sv[1]);
 		return step_failed(v, "fork", r);
+	}
+	if ((r = filter_start(&f, t->o.inline_close)) < 0) {
+		peer_kill(&p);
+		close(sv[0]), close(sv[1]);
+		return step_failed(v, "close thread", r);
 	}
 	for (;;) {
 		struct unixsock_anc a;
@@ -839,9 +840,9 @@ static int slow_pass(bool async, uint64_t *lat, size_t *ret_nlat, uint64_t *ret_
 	if ((r = pair_of(SOCK_SEQPACKET, sv)) < 0)
 		return r;
 	sp.sock = sv[1];
-	if (async && (r = fd_closer_start(&closer)) < 0)
-		goto out;
 	if ((r = peer_start(&p, slow_sender, &sp)) < 0)
+		goto out;
+	if (async && (r = fd_closer_start(&closer)) < 0)
 		goto out;
 	for (;;) {
 		struct unixsock_anc a;
@@ -1658,6 +1659,37 @@ static void run_cgroup(struct scmfilter_test *t, struct verdict *v)
 	    (unsigned long long)info.cgroupid, resolved, how, fr < 0 ? strerror(-fr) : "wrong answer");
 }
 
+static int quit_sender(void *arg)
+{
+	return unixsock_send_fds(*(int *)arg, "q", 2, NULL, 0) < 0 ? 1 : 0;
+}
+
+/* Whether SCM_PIDFD still comes once the sender was reaped (6.16): tried
+ * with a child that sends and exits. 0, -EOPNOTSUPP, or -errno. */
+static int reaped_pidfd_works(void)
+{
+	struct peer p = { 0, -1, 0 };
+	struct unixsock_anc a;
+	char buf[4];
+	int sv[2], r;
+
+	if ((r = pair_of(SOCK_DGRAM, sv)) < 0)
+		return r;
+	if ((r = set_int_opt(sv[0], SOL_SOCKET, SO_PASSPIDFD, 1)) == 0 &&
+	    (r = peer_start(&p, quit_sender, &sv[1])) == 0 && (r = peer_finish(&p)) == 0) {
+		r = (int)unixsock_recv(sv[0], buf, sizeof(buf), 0, UNIXSOCK_WANT_PIDFD, &a);
+		if (r >= 0) {
+			r = a.pidfd >= 0 ? 0 : -EOPNOTSUPP;
+			unixsock_anc_close(&a);
+		}
+	} else if (r > 0) {
+		r = -EPROTO;
+	}
+	peer_kill(&p);
+	close(sv[0]), close(sv[1]);
+	return r;
+}
+
 static int have_cgroupid(char *why, size_t len)
 {
 	int r = have_passpidfd(why, len);
@@ -1665,11 +1697,17 @@ static int have_cgroupid(char *why, size_t len)
 	if (r < 0)
 		return r;
 	r = pidfd_exit_info_supported();
-	if (r < 0)
+	if (r < 0) {
 		snprintf(why, len, "%s",
 			 r == -ENOTTY || r == -EINVAL ? "PIDFD_GET_INFO: not in this kernel (6.13+)" :
 			 r == -EOPNOTSUPP	   ? "PIDFD_INFO_EXIT: not in this kernel (6.15+)" :
 						     "pidfd exit info: not usable here");
+		return r;
+	}
+	r = reaped_pidfd_works();
+	if (r < 0)
+		snprintf(why, len, "SCM_PIDFD of a reaped sender: %s (6.16+)",
+			 r == -EOPNOTSUPP ? "not in this kernel" : strerror(-r));
 	return r;
 }
 
@@ -1735,13 +1773,16 @@ static void run_flood(struct scmfilter_test *t, struct verdict *v)
 	if ((r = pair_of(SOCK_SEQPACKET, sv)) < 0)
 		return step_failed(v, "socketpair", r);
 	fp.sock = sv[1];
+	t0 = now_ns();
+	if ((r = peer_start(&p, flood_sender, &fp)) < 0) {
+		close(sv[0]), close(sv[1]);
+		return step_failed(v, "fork", r);
+	}
 	if ((r = filter_start(&f, t->o.inline_close)) < 0) {
+		peer_kill(&p);
 		close(sv[0]), close(sv[1]);
 		return step_failed(v, "close thread", r);
 	}
-	t0 = now_ns();
-	if ((r = peer_start(&p, flood_sender, &fp)) < 0)
-		goto out;
 	for (;;) {
 		struct unixsock_anc a;
 		struct flood_msg m;
@@ -1774,7 +1815,6 @@ static void run_flood(struct scmfilter_test *t, struct verdict *v)
 		while (f.closer && fd_closer_pending(f.closer) > 4096)
 			sched_yield();
 	}
-out:
 	filter_stop(&f);
 	dt = now_ns() - t0;
 	st = r < 0 ? (peer_kill(&p), -1) : peer_finish(&p);
