@@ -1328,8 +1328,11 @@ static int creds_sender(void *arg)
 	g = fork();
 	if (g < 0)
 		return 65;
-	if (g == 0)
+	if (g == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			_exit(68);
 		_exit(creds_grandchild(cp));
+	}
 	snprintf(msg, sizeof(msg), "G%d", (int)g);
 	if (unixsock_send_fds(cp->sock, msg, strlen(msg) + 1, NULL, 0) < 0)
 		return 60;
