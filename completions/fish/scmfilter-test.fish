@@ -1,0 +1,10 @@
+# fish completion for scmfilter-test
+complete -c scmfilter-test -f -a 'passrights-refuse filter-memfd slow-close ctrunc pidfd peerpidfd creds cgroup flood'
+complete -c scmfilter-test -s l -l list -d 'list the checks'
+complete -c scmfilter-test -s J -l json -d 'a JSON array, one object per check'
+complete -c scmfilter-test -l method -x -a 'auto kernel fallback' -d 'the path of the checks that have both'
+complete -c scmfilter-test -l close -x -a 'async inline' -d 'how filters close unwanted fds'
+complete -c scmfilter-test -l flood-fds -x -d 'fds the flood check passes'
+complete -c scmfilter-test -s v -l verbose -d 'say which method is used and why'
+complete -c scmfilter-test -s h -l help -d 'display help'
+complete -c scmfilter-test -s V -l version -d 'display version'
