@@ -10,3 +10,4 @@
 TOOL(fatlabel, "fatlabel", "read and change FAT labels and volume IDs, mounted or not")
 TOOL(mountwatch, "mountwatch", "print mount table changes as they happen")
 TOOL(pidwait, "pidwait", "wait for any processes to exit, race-free, and say how they ended")
+TOOL(setcomm_exec, "setcomm-exec", "start a program from one open file under the process name you choose")
