@@ -38,23 +38,29 @@ static int may_execute(int fd, const struct stat *st)
 	return st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 0 : -EACCES;
 }
 
-/* Opens one candidate: 0, or -errno (-EACCES when it is no executable
- * regular file, -EISDIR for a directory). */
-static int open_candidate(const char *path, int *ret_fd)
+int exec_check_file(int fd)
 {
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
 	struct stat st;
-	int r;
 
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return -EACCES;
-	r = may_execute(fd, &st);
+	return may_execute(fd, &st);
+}
+
+/* Opens one candidate: 0, or -errno (-EACCES when it is no executable
+ * regular file, -EISDIR for a directory). */
+static int open_candidate(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = exec_check_file(fd);
 	if (r < 0)
 		return r;
 	*ret_fd = take_fd(&fd);
@@ -70,7 +76,7 @@ int exec_open_program(const char *name, const char *search, int *ret_fd, char **
 		return -ENOENT;
 	if (strchr(name, '/')) {
 		char *copy = strdup(name);
-		int fd;
+		int fd = -1;
 
 		if (!copy)
 			return -ENOMEM;
@@ -88,7 +94,7 @@ int exec_open_program(const char *name, const char *search, int *ret_fd, char **
 	for (const char *p = search;; p++) {
 		size_t dlen = strcspn(p, ":");
 		char *path = NULL;
-		int fd;
+		int fd = -1;
 
 		if (asprintf(&path, "%.*s%s%s", (int)dlen, p, dlen ? "/" : "", name) < 0)
 			return -ENOMEM;

@@ -45,6 +45,11 @@ int exec_wait(struct exec_child *c);
  * another -errno of the lookup. */
 int exec_open_program(const char *name, const char *search, int *ret_fd, char **ret_path);
 
+/* May this process execute the file open at fd (any open mode, O_PATH
+ * too)? 0, -EISDIR for a directory, -EACCES for anything else that is not
+ * an executable regular file, or -errno. */
+int exec_check_file(int fd);
+
 /* Replaces this process with argv, same rules as exec_spawn(). Returns only
  * on failure, with -errno. */
 int exec_replace(char *const argv[], const sigset_t *mask, const int *keep, size_t nkeep);
