@@ -400,15 +400,19 @@ static int exec_failed(const struct setcomm_exec *s, int err)
 	return exec_failure_code(err);
 }
 
-/* The signal state the program gets: the mask we were started with, and
- * SIGPIPE at its default (the dispatcher ignores it). */
-static int prepare_exec(void)
+/* The signal state the program gets: the mask we were started with
+ * (mask, or NULL: the one in force now), and SIGPIPE at its default (the
+ * dispatcher ignores it). */
+static int prepare_exec(const sigset_t *mask)
 {
-	sigset_t mask;
+	sigset_t now;
 
-	if (sigprocmask(SIG_BLOCK, NULL, &mask) < 0)
-		return -errno;
-	return sig_prepare_exec(&mask);
+	if (!mask) {
+		if (sigprocmask(SIG_BLOCK, NULL, &now) < 0)
+			return -errno;
+		mask = &now;
+	}
+	return sig_prepare_exec(mask);
 }
 
 /* A script's interpreter opens it again after the exec, through
@@ -461,7 +465,7 @@ static int run_execveat(void *ctx, const struct method *m)
 		return report(s, m, s->comm);
 	r = keep_for_script(s);
 	if (r == 0)
-		r = prepare_exec();
+		r = prepare_exec(NULL);
 	if (r == 0) {
 		syscall(SYS_execveat, s->fd, "", s->argv, environ, AT_EMPTY_PATH);
 		r = -errno;
@@ -572,7 +576,7 @@ static int run_link(void *ctx, const struct method *m)
 			r = set_cloexec(wfd, false);
 	}
 	if (r == 0)
-		r = prepare_exec();
+		r = prepare_exec(&old);
 	if (r == 0) {
 		if (script_path)
 			execve(script_path, s->argv, environ);
@@ -631,7 +635,7 @@ static int run_fexecve(void *ctx, const struct method *m)
 		return report(s, m, s->script == SCRIPT_YES ? NULL : comm);
 	r = keep_for_script(s);
 	if (r == 0)
-		r = prepare_exec();
+		r = prepare_exec(NULL);
 	if (r == 0) {
 		fexecve(s->fd, s->argv, environ);
 		r = -errno;
