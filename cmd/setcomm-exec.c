@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -272,78 +273,97 @@ static const char *tmp_dir(void)
 	return t && *t ? t : "/tmp";
 }
 
-/* Every fd but 0, 1 and 2 closed. */
-static void close_from_3(void)
-{
-	struct rlimit rl;
+/* The cleaner: started after the directory is made, it waits for EOF on
+ * a pipe whose write end is ours, close-on-exec (every copy closed: our
+ * exec, exit or death; for a script, the end of it and of all it started),
+ * then removes the link and the directory.
+ *
+ * It must be nobody's child that the program could wait for, and starting
+ * it must cost little: two clone(CLONE_VM) calls copy no memory. A
+ * short-lived first child (CLONE_VFORK: we are suspended while it runs, so
+ * nothing it does races with us) sets up the fd table, the session and the
+ * signal mask, starts the cleaner sharing them and exits, so the cleaner is
+ * reparented at once. The cleaner shares our memory until our exec, after
+ * which it alone holds the old image; until then it only sleeps in read(). */
+struct cleaner_args {
+	int rfd, wfd, dirfd, parentfd;
+	char dir_name[32];
+	char link_name[COMM_MAX + 1];
+	char *stack_top; /* the cleaner's */
+};
 
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
-		rl.rlim_cur = 65536;
-	for (int fd = 3; fd < (int)rl.rlim_cur; fd++)
-		close(fd);
-}
+/* Stacks for both children and the arguments, in memory of their own:
+ * never unmapped once the cleaner runs (our frames may be reused before the
+ * cleaner reads its arguments; at our exec, this goes with the old image). */
+#define CLEANER_MEM (128 * 1024)
 
-/* The cleaner: waits for EOF on rfd (every copy of the write end closed:
- * our exec, exit or death, or for a script the end of it and of all it
- * started), then removes the link and the directory. In a session of its
- * own, every signal blocked, no fd of the caller's kept. Never returns. */
-static _Noreturn void cleaner(int rfd, int dirfd, int parentfd, const char *dir_name, const char *link_name)
+static int cleaner_main(void *arg)
 {
-	sigset_t all;
+	const struct cleaner_args *a = arg;
 	char buf[64];
 
-	setsid();
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	/* Sources are >= 3 (fds 0-2 are always open here), so none is lost. */
-	if (dup2(rfd, 0) < 0 || dup2(dirfd, 1) < 0 || dup2(parentfd, 2) < 0)
-		_exit(1);
-	close_from_3();
-	while (read(0, buf, sizeof(buf)) != 0)
-		if (errno != EINTR && errno != EAGAIN)
-			break;
-	unlinkat(1, link_name, 0);
-	unlinkat(2, dir_name, AT_REMOVEDIR);
+	/* Blocking, every signal blocked: 0 at EOF, never EINTR. */
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	unlinkat(1, a->link_name, 0);
+	unlinkat(2, a->dir_name, AT_REMOVEDIR);
 	_exit(0);
 }
 
-/* Starts the cleaner, detached (a double fork: the program never has it
- * as a child to wait for). Returns the pipe's write end (close-on-exec),
- * or -errno. */
+static int cleaner_parent_main(void *arg)
+{
+	struct cleaner_args *a = arg;
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	setsid();
+	close(a->wfd);
+	/* Only the pipe and the two directories, as 0, 1 and 2 (the sources
+	 * are >= 3, since fds 0-2 are always open here): none of the
+	 * caller's fds (a pipe a reader waits on) stays open in the cleaner. */
+	if (dup2(a->rfd, 0) < 0 || dup2(a->dirfd, 1) < 0 || dup2(a->parentfd, 2) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if (clone(cleaner_main, a->stack_top, CLONE_VM | CLONE_FILES | SIGCHLD, a) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* Starts the cleaner; returns the pipe's write end (close-on-exec), or
+ * -errno. */
 static int start_cleaner(int dirfd, int parentfd, const char *dir_name, const char *link_name)
 {
-	int p[2], status;
+	struct cleaner_args *a;
+	char *mem;
+	int p[2], status, r;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	mem = mmap(NULL, CLEANER_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (mem == MAP_FAILED)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
-		safe_close(p[0]);
-		safe_close(p[1]);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		munmap(mem, CLEANER_MEM);
 		return r;
 	}
-	if (pid == 0) {
-		pid_t inner = fork();
-
-		if (inner != 0)
-			_exit(inner < 0 ? 1 : 0);
-		close(p[1]);
-		cleaner(p[0], dirfd, parentfd, dir_name, link_name);
-	}
+	a = (struct cleaner_args *)(void *)mem;
+	*a = (struct cleaner_args){ .rfd = p[0], .wfd = p[1], .dirfd = dirfd, .parentfd = parentfd,
+				    .stack_top = mem + CLEANER_MEM };
+	snprintf(a->dir_name, sizeof(a->dir_name), "%s", dir_name);
+	snprintf(a->link_name, sizeof(a->link_name), "%s", link_name);
+	pid = clone(cleaner_parent_main, mem + CLEANER_MEM / 2, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	r = pid < 0 ? -errno : 0;
 	safe_close(p[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			safe_close(p[1]);
-			return -errno;
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	while (r == 0 && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			r = -errno;
+	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		r = -EAGAIN;
+	if (r < 0) {
 		safe_close(p[1]);
-		return -EAGAIN;
+		munmap(mem, CLEANER_MEM);
+		return r;
 	}
 	return p[1];
 }
