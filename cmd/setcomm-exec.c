@@ -196,7 +196,7 @@ static int set_cloexec(int fd, bool on)
 /* Does this kernel name a process executed by fd after the file (6.14)
  * rather than after the fd number? Tried, not looked up: this very binary
  * is executed by fd in a child that exits at once (`wishbox --version`,
- * its output to /dev/null, no environment), and the zombie's comm is read
+ * its output closed, no environment), and the zombie's comm is read
  * before it is reaped. 1 yes, 0 no, or -errno. */
 static int kernel_names_by_file(void)
 {
@@ -222,12 +222,11 @@ static int kernel_names_by_file(void)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
+		/* Nothing it says may reach our output: its stdout and stderr
+		 * are closed (the dispatcher then opens /dev/null, or, in a
+		 * chroot without one, exits at once). */
+		close(STDOUT_FILENO);
+		close(STDERR_FILENO);
 		syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
 		_exit(127);
 	}
