@@ -11,3 +11,4 @@ TOOL(fatlabel, "fatlabel", "read and change FAT labels and volume IDs, mounted o
 TOOL(mountwatch, "mountwatch", "print mount table changes as they happen")
 TOOL(pidwait, "pidwait", "wait for any processes to exit, race-free, and say how they ended")
 TOOL(scmfilter_test, "scmfilter-test", "check AF_UNIX fd-passing defences and sender identity, kernel feature or fallback")
+TOOL(setcomm_exec, "setcomm-exec", "start a program from one open file under the process name you choose")

@@ -1,7 +1,9 @@
 /* Running commands as exec wrappers must (see exec.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,98 @@ int exec_status_code(int wstatus)
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return WEXITSTATUS(wstatus);
+}
+
+/* May this process execute the file at fd (O_PATH)? faccessat2 (5.8) takes
+ * AT_EMPTY_PATH and knows ACLs and noexec mounts; without it, the mode's x
+ * bits. */
+static int may_execute(int fd, const struct stat *st)
+{
+	if (faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0)
+		return 0;
+	if (!errno_is_not_supported(errno))
+		return -errno;
+	return st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH) ? 0 : -EACCES;
+}
+
+int exec_check_file(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	return may_execute(fd, &st);
+}
+
+/* Opens one candidate: 0, or -errno (-EACCES when it is no executable
+ * regular file, -EISDIR for a directory). */
+static int open_candidate(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = exec_check_file(fd);
+	if (r < 0)
+		return r;
+	*ret_fd = take_fd(&fd);
+	return 0;
+}
+
+int exec_open_program(const char *name, const char *search, int *ret_fd, char **ret_path)
+{
+	bool seen = false;
+	int r;
+
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		char *copy = strdup(name);
+		int fd = -1;
+
+		if (!copy)
+			return -ENOMEM;
+		r = open_candidate(name, &fd);
+		if (r < 0) {
+			free(copy);
+			return r;
+		}
+		*ret_fd = fd;
+		*ret_path = copy;
+		return 0;
+	}
+	if (!search)
+		search = "/bin:/usr/bin";
+	for (const char *p = search;; p++) {
+		size_t dlen = strcspn(p, ":");
+		char *path = NULL;
+		int fd = -1;
+
+		if (asprintf(&path, "%.*s%s%s", (int)dlen, p, dlen ? "/" : "", name) < 0)
+			return -ENOMEM;
+		r = open_candidate(path, &fd);
+		if (r == 0) {
+			*ret_fd = fd;
+			*ret_path = path;
+			return 0;
+		}
+		free(path);
+		/* What execvp goes on after; anything else ends the search. */
+		if (r == -EACCES || r == -EISDIR)
+			seen = true;
+		else if (r != -ENOENT && r != -ENOTDIR && r != -ESTALE && r != -ENODEV && r != -ETIMEDOUT &&
+			 r != -ENAMETOOLONG && r != -ELOOP)
+			return r;
+		p += dlen;
+		if (!*p)
+			break;
+	}
+	return seen ? -EACCES : -ENOENT;
 }
 
 int exec_replace(char *const argv[], const sigset_t *mask, const int *keep, size_t nkeep)

@@ -33,6 +33,23 @@ int exec_spawn(char *const argv[], const sigset_t *mask, const int *keep, size_t
  * -errno. */
 int exec_wait(struct exec_child *c);
 
+/* Finds the program name as execvp() does and opens it once, O_PATH |
+ * O_CLOEXEC, so that exactly that file is executed later whatever happens
+ * to its path. A name holding a '/' is opened as it is; else each directory
+ * of search (a PATH value; NULL: "/bin:/usr/bin"; an empty entry is the
+ * current one) in turn. A candidate must be a regular file this process
+ * may execute; one that is not (a directory, no x bit, a noexec mount) is
+ * passed over, as execvp passes over EACCES. Returns 0 with the fd and the
+ * path opened (malloc'd), or -ENOENT (nothing of that name), -EACCES (found
+ * but not executable), -EISDIR (a name with '/' that is a directory), or
+ * another -errno of the lookup. */
+int exec_open_program(const char *name, const char *search, int *ret_fd, char **ret_path);
+
+/* May this process execute the file open at fd (any open mode, O_PATH
+ * too)? 0, -EISDIR for a directory, -EACCES for anything else that is not
+ * an executable regular file, or -errno. */
+int exec_check_file(int fd);
+
 /* Replaces this process with argv, same rules as exec_spawn(). Returns only
  * on failure, with -errno. */
 int exec_replace(char *const argv[], const sigset_t *mask, const int *keep, size_t nkeep);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -104,6 +105,69 @@ static void clean_signal_state(void **state)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* exec_open_program: PATH searched as execvp searches it, a directory or a
+ * file without x passed over, and the fd is exactly the file found. */
+static void open_program_as_execvp(void **state)
+{
+	char dir[] = "/tmp/test_exec.XXXXXX", a[64], b[64], search[160], path[128];
+	struct stat st, fst;
+	char *found = NULL;
+	int fd = -1, f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(b, 0700), 0);
+	/* a/prog is a directory and a/noexec has no x bit; b has both as
+	 * real programs. */
+	snprintf(path, sizeof(path), "%s/prog", a);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/noexec", a);
+	f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(f >= 0);
+	close(f);
+	snprintf(path, sizeof(path), "%s/prog", b);
+	f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	assert_true(f >= 0);
+	close(f);
+	snprintf(search, sizeof(search), "/nonexistent:%s:%s", a, b);
+
+	assert_int_equal(exec_open_program("prog", search, &fd, &found), 0);
+	assert_string_equal(found, path);
+	assert_int_equal(fstat(fd, &fst), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_ino == fst.st_ino && st.st_dev == fst.st_dev);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_true(fcntl(fd, F_GETFL) & O_PATH);
+	close(fd);
+	free(found);
+
+	/* Found only as not executable: EACCES; not at all: ENOENT. */
+	snprintf(search, sizeof(search), "%s", a);
+	assert_int_equal(exec_open_program("noexec", search, &fd, &found), -EACCES);
+	assert_int_equal(exec_open_program("prog", search, &fd, &found), -EACCES);
+	assert_int_equal(exec_open_program("nothing", search, &fd, &found), -ENOENT);
+	assert_int_equal(exec_open_program("", search, &fd, &found), -ENOENT);
+	/* With a '/': taken as it is, no search. */
+	snprintf(path, sizeof(path), "%s/prog", a);
+	assert_int_equal(exec_open_program(path, "/bin", &fd, &found), -EISDIR);
+	snprintf(path, sizeof(path), "%s/missing", b);
+	assert_int_equal(exec_open_program(path, "/bin", &fd, &found), -ENOENT);
+
+	snprintf(path, sizeof(path), "%s/prog", b);
+	unlink(path);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/prog", a);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/noexec", a);
+	unlink(path);
+	rmdir(a);
+	rmdir(b);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +176,7 @@ int main(void)
 		cmocka_unit_test(not_found_and_not_executable),
 		cmocka_unit_test(only_kept_fds_pass),
 		cmocka_unit_test(clean_signal_state),
+		cmocka_unit_test(open_program_as_execvp),
 	};
 
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);

@@ -1,0 +1,11 @@
+# fish completion for setcomm-exec
+complete -c setcomm-exec -s c -l comm -x -d 'the process name (comm)'
+complete -c setcomm-exec -s a -l argv0 -x -d 'argv[0] for the program'
+complete -c setcomm-exec -l fd -x -d 'run the file open at fd N'
+complete -c setcomm-exec -s n -l dry-run -d 'say what would run and how; run nothing'
+complete -c setcomm-exec -s J -l json -d 'with --dry-run: JSON output'
+complete -c setcomm-exec -l method -x -a 'auto execveat link fexecve' -d 'the method'
+complete -c setcomm-exec -s v -l verbose -d 'say which method is used and why'
+complete -c setcomm-exec -s h -l help -d 'display help'
+complete -c setcomm-exec -s V -l version -d 'display version'
+complete -c setcomm-exec -x -a '(__fish_complete_subcommand)'
