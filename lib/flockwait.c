@@ -87,7 +87,7 @@ static _Noreturn void child_lock(int fd, int op, int wfd, pid_t parent)
 
 int flockwait_child(int fd, int op, const struct deadline *d)
 {
-	_cleanup_close_ int rfd = -1, wfd = -1;
+	_cleanup_close_ int rfd = -1;
 	pid_t parent = getpid(), pid;
 	int p[2], r, err = 0;
 	ssize_t got;
@@ -100,13 +100,15 @@ int flockwait_child(int fd, int op, const struct deadline *d)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	rfd = p[0];
-	wfd = p[1];
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		r = -errno;
+		safe_close(p[1]);
+		return r;
+	}
 	if (pid == 0)
-		child_lock(fd, op, wfd, parent);
-	wfd = safe_close(wfd);
+		child_lock(fd, op, p[1], parent);
+	safe_close(p[1]);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = rfd, .events = POLLIN };

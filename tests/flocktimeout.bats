@@ -53,7 +53,7 @@ hold() {
 }
 
 unhold() {
-    echo go >"$T/go${1:-$n_hold}"
+    echo go >"$T/go$n_hold"
     wait "$holder"
 }
 
