@@ -118,7 +118,7 @@ blocked() {
 }
 
 @test "a command not found is 127, not executable 126 (flock(1) says 69 and 126)" {
-    run --separate-stderr "$B/flocktimeout" "$L" wishbox-no-such-command
+    run -127 --separate-stderr "$B/flocktimeout" "$L" wishbox-no-such-command
     assert_equal "$status" 127
     assert_equal "${#stderr_lines[@]}" 1
     [[ $stderr == "flocktimeout: cannot run 'wishbox-no-such-command': No such file or directory" ]]
@@ -128,7 +128,7 @@ blocked() {
     chmod 644 "$T/noexec"
     run "$B/flocktimeout" "$L" "$T/noexec"
     assert_equal "$status" 126
-    run "$B/flocktimeout" -F "$L" wishbox-no-such-command
+    run -127 "$B/flocktimeout" -F "$L" wishbox-no-such-command
     assert_equal "$status" 127
 }
 
@@ -476,6 +476,16 @@ blocked() {
     assert_equal "$status" 4
     assert_equal "${#stderr_lines[@]}" 1
     [[ $stderr == *'no\x0adir/x\x5cy'* ]] || fail "$stderr"
+}
+
+@test "a name longer than PATH_MAX: 4, one line, shortened" {
+    local long
+    long=$T/$(printf 'a%.0s' $(seq 5000))
+    run --separate-stderr "$B/flocktimeout" "$long" true
+    assert_equal "$status" 4
+    assert_equal "${#stderr_lines[@]}" 1
+    [[ $stderr == *"...: File name too long" ]] || fail "$stderr"
+    [ "${#stderr}" -lt 400 ] || fail "a ${#stderr}-byte message"
 }
 
 @test "a directory and a FIFO can be locked (the FIFO opened without blocking)" {
