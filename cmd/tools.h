@@ -8,6 +8,7 @@
  * dispatcher, `--list`, `wishbox features`, the build's tool links and the
  * tests all come from here. */
 TOOL(fatlabel, "fatlabel", "read and change FAT labels and volume IDs, mounted or not")
+TOOL(flocktimeout, "flocktimeout", "hold a BSD lock around a command, with a timeout that always fires")
 TOOL(mountwatch, "mountwatch", "print mount table changes as they happen")
 TOOL(pidwait, "pidwait", "wait for any processes to exit, race-free, and say how they ended")
 TOOL(scmfilter_test, "scmfilter-test", "check AF_UNIX fd-passing defences and sender identity, kernel feature or fallback")

@@ -10,6 +10,7 @@ packages=(
     clang libclang-rt-14-dev cppcheck clang-tidy shellcheck
     util-linux mount procps coreutils perl strace time
     dosfstools mtools e2fsprogs xfsprogs btrfs-progs
+    fdisk
     bash-completion zsh fish
     initramfs-tools debhelper lintian dpkg-dev fakeroot busybox-static
 )
