@@ -222,6 +222,10 @@ int mountapi_to_rec(struct statmount_buf *buf, struct mnt_rec *r)
 	r->source = sm_str(sm, buf->size, STATMOUNT_SB_SOURCE, sm->sb_source);
 	if (!r->source && (sm->mask & STATMOUNT_SB_BASIC))
 		r->source = "none";
+	/* The kernel escapes the options as mountinfo does (\040 for a space,
+	 * \054 for a comma inside a value): decode them the same way. */
+	if ((sm->mask & STATMOUNT_SB_BASIC) && mnt_unescape(buf->scratch + off[1]) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -1,5 +1,6 @@
-/* libFuzzer harness for lib/mountinfo (and the fanotify event walker of
- * lib/mountapi): whatever the bytes, no crash and no undefined behaviour;
+/* libFuzzer harness for lib/mnt (our code around libmount's parser: lookup,
+ * the differ, options and propagation strings) and the fanotify event walker
+ * of lib/mountapi: whatever the bytes, no crash and no undefined behaviour;
  * a table parses back into records that lookup finds, differs from itself
  * in nothing, and every record's strings can be printed and copied. */
 #include <stdint.h>
@@ -8,7 +9,7 @@
 #include <string.h>
 
 #include "../../lib/mountapi.h"
-#include "../../lib/mountinfo.h"
+#include "../../lib/mnt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,8 +17,8 @@ static int check_step(enum mnt_change what, const struct mnt_rec *old, const str
 		      void *arg)
 {
 	(void)arg;
-	if ((what == MNT_ATTACH && (old || !cur)) || (what == MNT_DETACH && (!old || cur)) ||
-	    ((what == MNT_MOVE || what == MNT_CHANGE) && (!old || !cur || old->id != cur->id)))
+	if ((what == MNTDIFF_ATTACH && (old || !cur)) || (what == MNTDIFF_DETACH && (!old || cur)) ||
+	    ((what == MNTDIFF_MOVE || what == MNTDIFF_CHANGE) && (!old || !cur || old->id != cur->id)))
 		abort();
 	return 0;
 }
@@ -29,7 +30,7 @@ static int count_event(uint64_t mask, uint64_t id, int fd, void *arg)
 	return 0;
 }
 
-static void check_table(const struct mountinfo *mi)
+static void check_table(const struct mnttab *mi)
 {
 	char small[16], big[4096];
 
@@ -39,7 +40,7 @@ static void check_table(const struct mountinfo *mi)
 
 		if (i && mi->v[mi->by_id[i - 1]].id >= mi->v[mi->by_id[i]].id)
 			abort(); /* sorted, no repeats */
-		if (mountinfo_find(mi, r->id) != r)
+		if (mnttab_find(mi, r->id) != r)
 			abort();
 		mnt_rec_options(r, small, sizeof(small));
 		mnt_rec_options(r, big, sizeof(big));
@@ -55,30 +56,32 @@ static void check_table(const struct mountinfo *mi)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT;
-	size_t cut = size ? data[0] % (size + 1) : 0, events = 0;
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT;
+	size_t cut = size ? data[0] % (size + 1) : 0, events = 0, n;
 	char *copy;
 
-	if (mountinfo_parse(&a, (const char *)data, size) == 0) {
+	if (mnttab_parse(&a, (const char *)data, size) == 0) {
 		check_table(&a);
-		if (mountinfo_diff(&a, &a, check_step, NULL) != 0)
+		if (mnttab_diff(&a, &a, check_step, NULL) != 0)
 			abort();
 	}
 	/* Two readings: the text cut in two, each half a table. */
-	if (mountinfo_parse(&a, (const char *)data, cut) == 0 &&
-	    mountinfo_parse(&b, (const char *)data + cut, size - cut) == 0) {
+	if (mnttab_parse(&a, (const char *)data, cut) == 0 &&
+	    mnttab_parse(&b, (const char *)data + cut, size - cut) == 0) {
 		check_table(&b);
-		if (mountinfo_diff(&a, &b, check_step, NULL) < 0 ||
-		    mountinfo_diff(&b, &a, check_step, NULL) < 0)
+		if (mnttab_diff(&a, &b, check_step, NULL) < 0 ||
+		    mnttab_diff(&b, &a, check_step, NULL) < 0)
 			abort();
 	}
-	mountinfo_free(&a);
-	mountinfo_free(&b);
+	mnttab_free(&a);
+	mnttab_free(&b);
 
 	copy = malloc(size + 1);
 	if (copy) {
 		memcpy(copy, data, size);
-		if (mnt_unescape(copy, size) > size)
+		copy[size] = '\0';
+		n = strlen(copy);
+		if (mnt_unescape(copy) == 0 && strlen(copy) > n)
 			abort();
 		free(copy);
 	}

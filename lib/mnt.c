@@ -1,0 +1,458 @@
+/* The mount table through util-linux libmount: the only file that includes
+ * it. Parsing is libmount's; lookup and the differ are ours (libmount's
+ * mnt_tabdiff pairs mounts by source and target, which cannot tell a moved
+ * mount from a new one, and is quadratic in the table's size). Unit tested in
+ * tests/unit/test_mnt.c and fuzzed in tests/fuzz/fuzz_mnt.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <libmount.h>
+
+#include "mnt.h"
+#include "util.h"
+
+int mnt_unescape(char *s)
+{
+	char *u;
+
+	if (!strchr(s, '\\'))
+		return 0;
+	u = mnt_unmangle(s);
+	if (!u)
+		return -ENOMEM;
+	/* Decoding only shortens. */
+	strcpy(s, u);
+	free(u);
+	return 0;
+}
+
+static int by_id(const void *a, const void *b, void *arg)
+{
+	const struct mnt_rec *v = arg;
+	uint64_t x = v[*(const size_t *)a].id, y = v[*(const size_t *)b].id;
+
+	return (x > y) - (x < y);
+}
+
+static const struct mnt_rec *nth(const struct mnttab *t, size_t i)
+{
+	return &t->v[t->by_id[i]];
+}
+
+static void clear(struct mnttab *t)
+{
+	mnt_unref_table(t->tb);
+	t->tb = NULL;
+	t->n = 0;
+}
+
+static int reserve(struct mnttab *t, size_t need)
+{
+	struct mnt_rec *v;
+	size_t *by, cap;
+
+	if (need <= t->cap_v)
+		return 0;
+	cap = need < 64 ? 64 : need + need / 2;
+	v = realloc(t->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	t->v = v;
+	by = realloc(t->by_id, cap * sizeof(*by));
+	if (!by)
+		return -ENOMEM;
+	t->by_id = by;
+	t->cap_v = cap;
+	return 0;
+}
+
+/* A line libmount cannot parse: leave it out, keep the rest. */
+static int skip_line(struct libmnt_table *tb, const char *filename, int line)
+{
+	(void)tb;
+	(void)filename;
+	(void)line;
+	return 1;
+}
+
+static void fill(struct mnt_rec *r, struct libmnt_fs *fs)
+{
+	dev_t dev = mnt_fs_get_devno(fs);
+	int id = mnt_fs_get_id(fs), parent = mnt_fs_get_parent_id(fs);
+
+	*r = (struct mnt_rec){
+		.id = id > 0 ? (uint64_t)id : 0,
+		.parent_id = parent > 0 ? (uint64_t)parent : 0,
+		.id_old = id > 0 ? (uint32_t)id : 0,
+		.major = major(dev),
+		.minor = minor(dev),
+		.root = mnt_fs_get_root(fs),
+		.target = mnt_fs_get_target(fs),
+		.vfs_opts = mnt_fs_get_vfs_options(fs),
+		.fields = mnt_fs_get_optional_fields(fs),
+		.fstype = mnt_fs_get_fstype(fs),
+		.source = mnt_fs_get_source(fs),
+		.sb_opts = mnt_fs_get_fs_options(fs),
+	};
+	/* Parsed records have every string; mountinfo's empty ones come as
+	 * NULL from libmount. */
+	if (!r->root)
+		r->root = "";
+	if (!r->target)
+		r->target = "";
+	if (!r->vfs_opts)
+		r->vfs_opts = "";
+	if (!r->fields)
+		r->fields = "";
+	if (!r->fstype)
+		r->fstype = "";
+	if (!r->source)
+		r->source = "";
+	if (!r->sb_opts)
+		r->sb_opts = "";
+}
+
+static int parse_stream(struct mnttab *t, FILE *f)
+{
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	int r;
+
+	clear(t);
+	t->tb = mnt_new_table();
+	if (!t->tb)
+		return -ENOMEM;
+	mnt_table_set_parser_errcb(t->tb, skip_line);
+	r = mnt_table_parse_stream(t->tb, f, "mountinfo");
+	if (r < 0) {
+		clear(t);
+		return r == -ENOMEM ? r : -EBADMSG;
+	}
+	if ((r = reserve(t, (size_t)mnt_table_get_nents(t->tb))) < 0) {
+		clear(t);
+		return r;
+	}
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!it) {
+		clear(t);
+		return -ENOMEM;
+	}
+	while (t->n < t->cap_v && mnt_table_next_fs(t->tb, it, &fs) == 0) {
+		fill(&t->v[t->n], fs);
+		t->by_id[t->n] = t->n;
+		t->n++;
+	}
+	mnt_free_iter(it);
+	qsort_r(t->by_id, t->n, sizeof(*t->by_id), by_id, t->v);
+	for (size_t i = 1; i < t->n; i++) {
+		if (nth(t, i)->id == nth(t, i - 1)->id) {
+			clear(t);
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+int mnttab_parse(struct mnttab *t, const char *text, size_t len)
+{
+	FILE *f;
+	int r;
+
+	/* fmemopen() of 0 bytes fails: an empty table has no lines. */
+	f = fmemopen(len ? (void *)text : (void *)"\n", len ? len : 1, "r");
+	if (!f)
+		return -errno;
+	r = parse_stream(t, f);
+	fclose(f);
+	return r;
+}
+
+/* A reading of fd from offset 0 to EOF into a growing buffer. */
+static int read_all(int fd, char **buf, size_t *len, size_t *cap)
+{
+	*len = 0;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (*cap - *len < 4096) {
+			size_t ncap = *cap ? *cap * 2 : 65536;
+			char *b = realloc(*buf, ncap);
+
+			if (!b)
+				return -ENOMEM;
+			*buf = b;
+			*cap = ncap;
+		}
+		n = read(fd, *buf + *len, *cap - *len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		*len += (size_t)n;
+	}
+}
+
+int mnttab_read(int fd, struct mnttab *t)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int r = -EAGAIN;
+
+	/* A reading spans several read() calls; older kernels may show a
+	 * mount twice when the table changed in between. */
+	for (int tries = 0; tries < 8 && r == -EAGAIN; tries++) {
+		if ((r = read_all(fd, &buf, &len, &cap)) < 0)
+			break;
+		r = mnttab_parse(t, buf, len);
+	}
+	free(buf);
+	return r;
+}
+
+const struct mnt_rec *mnttab_find(const struct mnttab *t, uint64_t id)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct mnt_rec *r = nth(t, mid);
+
+		if (r->id == id)
+			return r;
+		if (r->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void mnttab_free(struct mnttab *t)
+{
+	mnt_unref_table(t->tb);
+	free(t->v);
+	free(t->by_id);
+	memset(t, 0, sizeof(*t));
+}
+
+bool mnt_rec_same_mount(const struct mnt_rec *a, const struct mnt_rec *b)
+{
+	return a->id == b->id && a->major == b->major && a->minor == b->minor &&
+	       streq_ptr(a->root, b->root) && streq_ptr(a->fstype, b->fstype) &&
+	       streq_ptr(a->source, b->source) &&
+	       (!a->root_ino || !b->root_ino || a->root_ino == b->root_ino);
+}
+
+bool mnt_rec_changed(const struct mnt_rec *a, const struct mnt_rec *b)
+{
+	return !streq_ptr(a->vfs_opts, b->vfs_opts) || !streq_ptr(a->sb_opts, b->sb_opts) ||
+	       !streq_ptr(a->fields, b->fields) || !streq_ptr(a->source, b->source);
+}
+
+/* root_ino of r from its mount point, when that leads to this very mount. */
+static void stat_root(struct mnt_rec *r)
+{
+	struct statx st;
+
+	if (r->root_ino || !r->target || r->target[0] != '/')
+		return;
+	if (statx(AT_FDCWD, r->target, AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		  STATX_INO | STATX_MNT_ID, &st) < 0)
+		return;
+	if ((st.stx_mask & STATX_MNT_ID) && st.stx_mnt_id == r->id)
+		r->root_ino = st.stx_ino;
+}
+
+void mnttab_stat_roots(struct mnttab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		stat_root(&t->v[i]);
+}
+
+/* Two readings of one mount with nothing different. */
+static bool identical(const struct mnt_rec *a, const struct mnt_rec *b)
+{
+	return a->id == b->id && a->major == b->major && a->minor == b->minor &&
+	       streq_ptr(a->root, b->root) && streq_ptr(a->fstype, b->fstype) &&
+	       streq_ptr(a->target, b->target) && !mnt_rec_changed(a, b);
+}
+
+int mnttab_diff(const struct mnttab *a, struct mnttab *b, mnt_diff_fn fn, void *arg)
+{
+	int count = 0, r;
+	size_t i, j;
+
+	/* What was known of an unchanged mount stays known; a record that
+	 * is new or differs is looked at, so that a new mount with a reused
+	 * id and device number is not taken for the old one. */
+	for (i = 0, j = 0; j < b->n; j++) {
+		struct mnt_rec *y = &b->v[b->by_id[j]];
+
+		while (i < a->n && nth(a, i)->id < y->id)
+			i++;
+		if (i < a->n && identical(nth(a, i), y))
+			y->root_ino = nth(a, i)->root_ino;
+		else
+			stat_root(y);
+	}
+
+	/* Detaches, highest id first: walk both tables backwards. */
+	for (i = a->n, j = b->n; i > 0;) {
+		const struct mnt_rec *x = nth(a, i - 1);
+
+		while (j > 0 && nth(b, j - 1)->id > x->id)
+			j--;
+		if (j == 0 || nth(b, j - 1)->id != x->id || !mnt_rec_same_mount(x, nth(b, j - 1))) {
+			if ((r = fn(MNTDIFF_DETACH, x, NULL, arg)) < 0)
+				return r;
+			count++;
+		}
+		i--;
+	}
+	/* Moves and changes, then attaches, lowest id first. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0, j = 0; j < b->n; j++) {
+			const struct mnt_rec *y = nth(b, j), *x;
+
+			while (i < a->n && nth(a, i)->id < y->id)
+				i++;
+			x = i < a->n && nth(a, i)->id == y->id && mnt_rec_same_mount(nth(a, i), y) ?
+				    nth(a, i) :
+				    NULL;
+			if (pass == 0 && x && !streq_ptr(x->target, y->target))
+				r = fn(MNTDIFF_MOVE, x, y, arg);
+			else if (pass == 0 && x && mnt_rec_changed(x, y))
+				r = fn(MNTDIFF_CHANGE, x, y, arg);
+			else if (pass == 1 && !x)
+				r = fn(MNTDIFF_ATTACH, NULL, y, arg);
+			else
+				continue;
+			if (r < 0)
+				return r;
+			count++;
+		}
+	}
+	return count;
+}
+
+/* Appends s (n bytes) to buf at *used, with a comma first when not empty;
+ * truncates silently at len - 1. */
+static void add_opt(char *buf, size_t len, size_t *used, const char *s, size_t n)
+{
+	if (*used && *used + 1 < len)
+		buf[(*used)++] = ',';
+	if (n > len - 1 - *used)
+		n = len - 1 - *used;
+	memcpy(buf + *used, s, n);
+	*used += n;
+	buf[*used] = '\0';
+}
+
+/* Adds every option of list but "rw" and "ro"; tells whether "ro" was in it. */
+static int add_opts_but_rw(char *buf, size_t len, size_t *used, const char *list)
+{
+	int ro = 0;
+
+	while (list && *list) {
+		const char *c = strchr(list, ',');
+		size_t n = c ? (size_t)(c - list) : strlen(list);
+
+		if (n == 2 && strncmp(list, "ro", 2) == 0)
+			ro = 1;
+		else if (!(n == 2 && strncmp(list, "rw", 2) == 0) && n)
+			add_opt(buf, len, used, list, n);
+		list += n + (c ? 1 : 0);
+	}
+	return ro;
+}
+
+const char *mnt_rec_options(const struct mnt_rec *r, char *buf, size_t len)
+{
+	size_t used = 2;
+	int ro;
+
+	if (len < 3) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	buf[0] = '\0';
+	if (!r->vfs_opts && !r->sb_opts)
+		return buf;
+	/* "rw" or "ro" first, settled once both lists are seen. */
+	memcpy(buf, "rw", 3);
+	ro = add_opts_but_rw(buf, len, &used, r->vfs_opts);
+	ro |= add_opts_but_rw(buf, len, &used, r->sb_opts);
+	buf[1] = ro ? 'o' : 'w';
+	return buf;
+}
+
+const char *mnt_rec_propagation(const struct mnt_rec *r, char *buf, size_t len)
+{
+	const char *f = r->fields;
+	int shared = 0, slave = 0, unbindable = 0;
+
+	while (f && *f) {
+		const char *sp = strchr(f, ' ');
+		size_t n = sp ? (size_t)(sp - f) : strlen(f);
+
+		if (strncmp(f, "shared:", 7) == 0)
+			shared = 1;
+		else if (strncmp(f, "master:", 7) == 0)
+			slave = 1;
+		else if (n == 10 && strncmp(f, "unbindable", 10) == 0)
+			unbindable = 1;
+		f += n + (sp ? 1 : 0);
+	}
+	if (!r->fields)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%s%s%s", shared ? "shared" : "private", slave ? ",slave" : "",
+			 unbindable ? ",unbindable" : "");
+	return buf;
+}
+
+struct mnt_rec *mnt_rec_dup(const struct mnt_rec *r)
+{
+	const char *const *src[] = { &r->root,   &r->target, &r->vfs_opts, &r->fields,
+				     &r->fstype, &r->source, &r->sb_opts };
+	size_t size = sizeof(*r);
+	struct mnt_rec *c;
+	char *p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
+		if (*src[i])
+			size += strlen(*src[i]) + 1;
+	c = malloc(size);
+	if (!c)
+		return NULL;
+	*c = *r;
+	p = (char *)(c + 1);
+	{
+		const char **dst[] = { &c->root,   &c->target, &c->vfs_opts, &c->fields,
+				       &c->fstype, &c->source, &c->sb_opts };
+
+		for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
+			size_t n;
+
+			if (!*src[i])
+				continue;
+			n = strlen(*src[i]) + 1;
+			memcpy(p, *src[i], n);
+			*dst[i] = p;
+			p += n;
+		}
+	}
+	return c;
+}
