@@ -425,7 +425,8 @@ static int print_event(struct mountwatch *w, enum ev ev, const struct mnt_rec *r
 	else
 		out_null(&w->out, "parent_id");
 	out_str(&w->out, "target", r->target);
-	out_str(&w->out, "source", r->source);
+	/* No source (mount -t tmpfs "" DIR) is null, as findmnt has it. */
+	out_str(&w->out, "source", r->source && *r->source ? r->source : NULL);
 	out_str(&w->out, "fstype", r->fstype);
 	out_str(&w->out, "options", opts);
 	out_str(&w->out, "propagation", r->fields ? mnt_rec_propagation(r, prop, sizeof(prop)) : NULL);
@@ -633,7 +634,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 	}
 	clock_gettime(CLOCK_REALTIME, &w->now);
 	/* What tells a moved mount from a new one that took its id. */
-	mnttab_stat_roots(prev);
+	mnttab_stat_roots(prev, false);
 	w->at_until = count_at(prev, w->until_path);
 	ready(prev->n);
 	if ((r = print_initial(w, prev->v, prev->n)) < 0) {
@@ -658,6 +659,12 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		}
 		clock_gettime(CLOCK_REALTIME, &w->now);
 		r = mnttab_diff(prev, cur, on_diff, &d);
+		/* No difference after a change: a mount may have been replaced
+		 * by one that reads the same (same id, device and path). */
+		if (r == 0 && !after_change && d.err == 0) {
+			mnttab_stat_roots(cur, true);
+			r = mnttab_diff(prev, cur, on_diff, &d);
+		}
 		if (d.err < 0) {
 			status = failed(w, d.err, "cannot print an event");
 			break;

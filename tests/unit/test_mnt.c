@@ -331,12 +331,12 @@ static void same_mount_needs_same_device_and_root(void **state)
 	/* Another root inode, where both are known: a new superblock that
 	 * took the old one's id and device number. */
 	b = a;
-	a.root_ino = 100;
-	b.root_ino = 200;
+	a.root_key = 100;
+	b.root_key = 200;
 	assert_false(mnt_rec_same_mount(&a, &b));
-	b.root_ino = 0;
+	b.root_key = 0;
 	assert_true(mnt_rec_same_mount(&a, &b));
-	b.root_ino = 100;
+	b.root_key = 100;
 	assert_true(mnt_rec_same_mount(&a, &b));
 }
 
