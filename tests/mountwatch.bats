@@ -806,7 +806,7 @@ fields_mountwatch() {
 pairs_hex() {
     local decode=$1 line v out
     while IFS= read -r line; do
-        TARGET= SOURCE= FSTYPE= OPTIONS= PROPAGATION= ROOT= FSROOT=
+        TARGET='' SOURCE='' FSTYPE='' OPTIONS='' PROPAGATION='' ROOT='' FSROOT=''
         eval "$line"
         [ -n "$FSROOT" ] && ROOT=$FSROOT
         case $TARGET in "$D/h"*) ;; *) continue ;; esac
@@ -871,7 +871,7 @@ l" "$D/t	b" "$D/back\\slash" "$D/lit\\x0a" "$D/$(printf 'bad\377\376')" "$D/q'\"
         mapfile -t got < <(grep -a '^EVENT=' <<<"$output")
         assert_equal "${#got[@]}" "${#names[@]}"
         for i in "${!names[@]}"; do
-            TARGET= SOURCE=
+            TARGET='' SOURCE=''
             eval "${got[$i]}"
             assert_equal "$(printf %s "$TARGET" | od -An -tx1)" "$(printf %s "${names[$i]}" | od -An -tx1)"
             assert_equal "$(printf %s "$SOURCE" | od -An -tx1)" "$(printf %s "src:${names[$i]}" | od -An -tx1)"
