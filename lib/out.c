@@ -1,7 +1,6 @@
 /* Human, pairs, JSON and JSON Lines output from one set of calls. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "out.h"
@@ -233,19 +232,11 @@ void out_strn(struct out *o, const char *k, const char *val, size_t len)
 		pairs_string(o->f, val, len);
 	/* JSON cannot hold bytes that are not UTF-8: the exact ones beside. */
 	if (val && is_json(o) && k && !utf8_valid(val, len)) {
-		size_t klen = strlen(k);
-		char *k64 = malloc(klen + sizeof("_base64"));
+		char k64[96]; /* keys are short glossary words */
 
-		if (!k64) {
-			if (!o->err)
-				o->err = -ENOMEM;
-			return;
-		}
-		memcpy(k64, k, klen);
-		memcpy(k64 + klen, "_base64", sizeof("_base64"));
+		snprintf(k64, sizeof(k64), "%s_base64", k);
 		key(o, k64);
 		base64(o->f, val, len);
-		free(k64);
 	}
 }
 
