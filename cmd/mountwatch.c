@@ -633,8 +633,6 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &w->now);
-	/* What tells a moved mount from a new one that took its id. */
-	mnttab_stat_roots(prev, false);
 	w->at_until = count_at(prev, w->until_path);
 	ready(prev->n);
 	if ((r = print_initial(w, prev->v, prev->n)) < 0) {
@@ -659,12 +657,6 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		}
 		clock_gettime(CLOCK_REALTIME, &w->now);
 		r = mnttab_diff(prev, cur, on_diff, &d);
-		/* No difference after a change: a mount may have been replaced
-		 * by one that reads the same (same id, device and path). */
-		if (r == 0 && !after_change && d.err == 0) {
-			mnttab_stat_roots(cur, true);
-			r = mnttab_diff(prev, cur, on_diff, &d);
-		}
 		if (d.err < 0) {
 			status = failed(w, d.err, "cannot print an event");
 			break;

@@ -250,8 +250,7 @@ bool mnt_rec_same_mount(const struct mnt_rec *a, const struct mnt_rec *b)
 {
 	return a->id == b->id && a->major == b->major && a->minor == b->minor &&
 	       streq_ptr(a->root, b->root) && streq_ptr(a->fstype, b->fstype) &&
-	       streq_ptr(a->source, b->source) &&
-	       (!a->root_key || !b->root_key || a->root_key == b->root_key);
+	       streq_ptr(a->source, b->source);
 }
 
 bool mnt_rec_changed(const struct mnt_rec *a, const struct mnt_rec *b)
@@ -260,80 +259,10 @@ bool mnt_rec_changed(const struct mnt_rec *a, const struct mnt_rec *b)
 	       !streq_ptr(a->fields, b->fields) || !streq_ptr(a->source, b->source);
 }
 
-/* root_key of r: its root's file handle (which holds the inode's
- * generation: a new tmpfs has the same inode number 1 and often the old one's
- * device number, never the same generation) hashed, or the inode number
- * where the filesystem has no handles. Only when the mount point leads to
- * this very mount; no automount is triggered. */
-static void stat_root(struct mnt_rec *r)
-{
-	union {
-		struct file_handle fh;
-		char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-	} h;
-	struct statx st;
-	int mnt_id;
-
-	if (r->root_key || !r->target || r->target[0] != '/')
-		return;
-	h.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(AT_FDCWD, r->target, &h.fh, &mnt_id, 0) == 0) {
-		/* FNV-1a over the type and the bytes. */
-		uint64_t k = 0xcbf29ce484222325ULL;
-		const unsigned char *p = h.fh.f_handle;
-
-		if ((uint64_t)(unsigned)mnt_id != r->id)
-			return;
-		k = (k ^ (uint32_t)h.fh.handle_type) * 0x100000001b3ULL;
-		for (unsigned i = 0; i < h.fh.handle_bytes && i < MAX_HANDLE_SZ; i++)
-			k = (k ^ p[i]) * 0x100000001b3ULL;
-		r->root_key = k ? k : 1;
-		return;
-	}
-	if (statx(AT_FDCWD, r->target, AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
-		  STATX_INO | STATX_MNT_ID, &st) < 0)
-		return;
-	if ((st.stx_mask & STATX_MNT_ID) && st.stx_mnt_id == r->id)
-		r->root_key = st.stx_ino;
-}
-
-void mnttab_stat_roots(struct mnttab *t, bool again)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		if (again)
-			t->v[i].root_key = 0;
-		stat_root(&t->v[i]);
-	}
-}
-
-/* Two readings of one mount with nothing different. */
-static bool identical(const struct mnt_rec *a, const struct mnt_rec *b)
-{
-	return a->id == b->id && a->major == b->major && a->minor == b->minor &&
-	       streq_ptr(a->root, b->root) && streq_ptr(a->fstype, b->fstype) &&
-	       streq_ptr(a->target, b->target) && !mnt_rec_changed(a, b);
-}
-
-int mnttab_diff(const struct mnttab *a, struct mnttab *b, mnt_diff_fn fn, void *arg)
+int mnttab_diff(const struct mnttab *a, const struct mnttab *b, mnt_diff_fn fn, void *arg)
 {
 	int count = 0, r;
 	size_t i, j;
-
-	/* What was known of an unchanged mount stays known; a record that
-	 * is new or differs is looked at, so that a new mount with a reused
-	 * id and device number is not taken for the old one. */
-	for (i = 0, j = 0; j < b->n; j++) {
-		struct mnt_rec *y = &b->v[b->by_id[j]];
-
-		while (i < a->n && nth(a, i)->id < y->id)
-			i++;
-		if (i < a->n && identical(nth(a, i), y)) {
-			if (!y->root_key)
-				y->root_key = nth(a, i)->root_key;
-		}
-		else
-			stat_root(y);
-	}
 
 	/* Detaches, highest id first: walk both tables backwards. */
 	for (i = a->n, j = b->n; i > 0;) {

@@ -29,12 +29,6 @@ struct mnt_rec {
 	const char *fstype; /* "ext4", "fuse.sshfs" */
 	const char *source;
 	const char *sb_opts; /* per superblock: "rw,size=1024k" */
-	/* Who the mount's root is, as its mount point showed it when the
-	 * mount was first seen: a hash of its file handle, or its inode
-	 * number (0: unknown). mountinfo names no superblock, and ids and
-	 * anonymous device numbers are reused at once: this is what tells a
-	 * moved mount from a new one. */
-	uint64_t root_key;
 };
 
 struct libmnt_table;
@@ -80,25 +74,19 @@ enum mnt_change {
 
 /* a: the earlier reading, b: the later one. Calls fn for each step with the
  * record from a (NULL for an attach) and from b (NULL for a detach). A mount
- * id that now names another filesystem, root, source or root (root_key) counts as
- * a detach of the old mount and an attach of the new one. Copies root_key
- * from a to b for every mount unchanged; looks up that of every other. Returns the number of steps, or fn's
+ * id that now names another device, root, type or source counts as a detach
+ * of the old mount and an attach of the new one. (mountinfo names no
+ * superblock, and the kernel reuses ids and anonymous device numbers at
+ * once: a new mount of the same source can still look like the old one. A
+ * look at the mount point would tell, but would hold a reference that makes
+ * a concurrent umount(2) fail with EBUSY.) Returns the number of steps, or fn's
  * first negative return. */
 typedef int (*mnt_diff_fn)(enum mnt_change what, const struct mnt_rec *old,
 			   const struct mnt_rec *cur, void *arg);
-int mnttab_diff(const struct mnttab *a, struct mnttab *b, mnt_diff_fn fn, void *arg);
-
-/* Fills root_key of every record of t that has none, for the records whose
- * mount point leads to that very mount (name_to_handle_at, or statx where
- * the filesystem has no file handles; no automount is triggered); those
- * whose mount point is covered stay unknown. With again, every record's is
- * looked up anew: after a reading that shows no difference, that tells a
- * mount replaced by an identical one at the same place (the differ then
- * reports a detach and an attach). */
-void mnttab_stat_roots(struct mnttab *t, bool again);
+int mnttab_diff(const struct mnttab *a, const struct mnttab *b, mnt_diff_fn fn, void *arg);
 
 /* Whether two records with the same id are the same mount (same device,
- * root, type, source and, where both are known, root_key), and if so
+ * root, type and source), and if so
  * whether options or propagation differ. */
 bool mnt_rec_same_mount(const struct mnt_rec *a, const struct mnt_rec *b);
 bool mnt_rec_changed(const struct mnt_rec *a, const struct mnt_rec *b);

@@ -881,35 +881,35 @@ l" "$D/t	b" "$D/back\\slash" "$D/lit\\x0a" "$D/$(printf 'bad\377\376')" "$D/q'\"
     done
 }
 
-@test "mountinfo: a detach and a new mount at another place are never a move (issue 15)" {
+@test "mountinfo: a detach and a new mount of another source are never a move or a change (issue 15)" {
     run in_ns '
         watch --method mountinfo -J -e all -c 7 --timeout 120
-        mount -t tmpfs t "$D/a"
+        mount -t tmpfs t1 "$D/a"
         await 1
         # Between two readings: the new mount takes the old one'"'"'s id
         # and device number.
         kill -STOP "$MW"
         umount "$D/a"
-        mount -t tmpfs t "$D/b"
+        mount -t tmpfs t2 "$D/b"
         kill -CONT "$MW"
         await 3
-        # A new filesystem at the same place, same source, same options.
+        # A new filesystem at the same place.
         kill -STOP "$MW"
         umount "$D/b"
-        mount -t tmpfs t "$D/b"
+        mount -t tmpfs t3 "$D/b"
         kill -CONT "$MW"
         await 5
-        # ...and with other options.
+        # ...with other options too.
         kill -STOP "$MW"
         umount "$D/b"
-        mount -t tmpfs -o size=1m t "$D/b"
+        mount -t tmpfs -o size=1m t4 "$D/b"
         kill -CONT "$MW"
         finish
         cat "$D/out"'
     assert_success
     assert_line "status=0"
-    assert_equal "$(events | jq -r '.event + " " + (.target | ltrimstr(env.D))' | paste -sd,)" \
-        "attach /a,detach /a,attach /b,detach /b,attach /b,detach /b,attach /b"
+    assert_equal "$(events | jq -r '.event + " " + (.target | ltrimstr(env.D)) + " " + .source' | paste -sd,)" \
+        "attach /a t1,detach /a t1,attach /b t2,detach /b t2,attach /b t3,detach /b t3,attach /b t4"
     # A real move is still a move.
     run in_ns '
         watch --method mountinfo -J -c 2 --timeout 120
