@@ -504,16 +504,19 @@ events() {
 
 @test "each method: -N watches another mount namespace, by PID and by path" {
     holder=$(mktemp -u "$D/holder.XXXX")
-    unshare -m --propagation private sh -c 'mount -t tmpfs nsmark "$1" && echo ready > "$2" && exec sleep 600' \
-        sh "$D/c" "$holder" &
+    # The holder makes its own mount points: whatever /tmp is (a tmpfs of
+    # its own, a private one), they exist in the namespace that is watched.
+    unshare -m --propagation private sh -c 'mkdir -p "$1" && mount -t tmpfs nsmark "$1" &&
+        echo ready > "$2" && exec sleep 600' sh "$D/c" "$holder" &
     HOLDER=$!
     for _ in $(seq 3000); do [ -s "$holder" ] && break; sleep 0.01; done
+    [ -s "$holder" ] || fail "the namespace holder never got ready"
     for m in fanotify mountinfo; do
         for ns in "$HOLDER" "/proc/$HOLDER/ns/mnt"; do
             run in_ns '
                 watch --method "$1" -N "$2" -J --initial -T "$D/a" -c 1 --timeout 120
                 mount -t tmpfs mine "$D/a"          # not in the watched namespace
-                nsenter -t "$3" -m mount -t tmpfs theirs "$D/a"
+                nsenter -t "$3" -m sh -c '"'"'mkdir -p "$1" && mount -t tmpfs theirs "$1"'"'"' sh "$D/a"
                 finish
                 cat "$D/out"' "$m" "$ns" "$HOLDER"
             assert_success
