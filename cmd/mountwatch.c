@@ -651,7 +651,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 
 		if (!after_change && !wait_events(w, fds, n, &status))
 			break;
-		if ((r = mnttab_read(fd, cur)) < 0) {
+		if ((r = mnttab_read_since(fd, cur, prev)) < 0) {
 			status = failed(w, r, "cannot read mountinfo");
 			break;
 		}
@@ -1012,7 +1012,7 @@ static int run_fanotify(void *ctx, const struct method *m)
 			struct diff_ctx d = { w, 0 };
 			struct mnttab *t;
 
-			if ((r = mnttab_read(mi, cur)) < 0) {
+			if ((r = mnttab_read_since(mi, cur, prev)) < 0) {
 				status = failed(w, r, "cannot read mountinfo");
 				break;
 			}

@@ -47,27 +47,35 @@ static const struct mnt_rec *nth(const struct mnttab *t, size_t i)
 
 static void clear(struct mnttab *t)
 {
-	mnt_unref_table(t->tb);
-	t->tb = NULL;
+	for (size_t i = 0; i < t->n; i++)
+		mnt_unref_fs(t->fs[i]);
 	t->n = 0;
 }
 
 static int reserve(struct mnttab *t, size_t need)
 {
 	struct mnt_rec *v;
-	size_t *by, cap;
+	struct libmnt_fs **fs;
+	size_t *by, *off, *len, cap;
 
 	if (need <= t->cap_v)
 		return 0;
 	cap = need < 64 ? 64 : need + need / 2;
-	v = realloc(t->v, cap * sizeof(*v));
-	if (!v)
+	if (!(v = realloc(t->v, cap * sizeof(*v))))
 		return -ENOMEM;
 	t->v = v;
-	by = realloc(t->by_id, cap * sizeof(*by));
-	if (!by)
+	if (!(fs = realloc(t->fs, cap * sizeof(*fs))))
+		return -ENOMEM;
+	t->fs = fs;
+	if (!(by = realloc(t->by_id, cap * sizeof(*by))))
 		return -ENOMEM;
 	t->by_id = by;
+	if (!(off = realloc(t->line_off, cap * sizeof(*off))))
+		return -ENOMEM;
+	t->line_off = off;
+	if (!(len = realloc(t->line_len, cap * sizeof(*len))))
+		return -ENOMEM;
+	t->line_len = len;
 	t->cap_v = cap;
 	return 0;
 }
@@ -118,80 +126,206 @@ static void fill(struct mnt_rec *r, struct libmnt_fs *fs)
 		r->sb_opts = "";
 }
 
-static int parse_stream(struct mnttab *t, FILE *f)
+/* The id a line starts with (mountinfo's first field), or 0. */
+static uint64_t line_id(const char *s, size_t len)
 {
-	struct libmnt_iter *it;
-	struct libmnt_fs *fs;
-	int r;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; i < len && s[i] >= '0' && s[i] <= '9' && v < UINT64_MAX / 10 - 10; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return i < len && s[i] == ' ' ? v : 0;
+}
+
+/* The record of prev that came from exactly this line, or -1. */
+static long same_line(const struct mnttab *prev, const char *line, size_t len)
+{
+	uint64_t id = line_id(line, len);
+	size_t lo = 0, hi = prev ? prev->n : 0;
+
+	if (!id || !prev || !prev->text)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, k = prev->by_id[mid];
+
+		if (prev->v[k].id == id) {
+			if (prev->line_len[k] == len &&
+			    memcmp(prev->text + prev->line_off[k], line, len) == 0)
+				return (long)k;
+			return -1;
+		}
+		if (prev->v[k].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Parses t->text (t->len bytes) into records. A line that is the same as
+ * one of prev's keeps that record (and libmount's entry): only the lines
+ * that changed are parsed, which is what makes a reading cheap. */
+static int parse_text(struct mnttab *t, const struct mnttab *prev)
+{
+	struct libmnt_table *tb = NULL;
+	struct libmnt_iter *it = NULL;
+	struct libmnt_fs *fs = NULL;
+	char *todo = NULL;
+	size_t ntodo = 0, lines = 0, todo_len = 0;
+	long *from = NULL; /* per line: prev's record, or -1 to parse */
+	const char *p, *end = t->text + t->len;
+	int r = 0, got;
 
 	clear(t);
-	t->tb = mnt_new_table();
-	if (!t->tb)
-		return -ENOMEM;
-	mnt_table_set_parser_errcb(t->tb, skip_line);
-	r = mnt_table_parse_stream(t->tb, f, "mountinfo");
-	if (r < 0) {
-		clear(t);
-		return r == -ENOMEM ? r : -EBADMSG;
+	for (p = t->text; p < end; p = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1) {
+		lines++;
+		if (!memchr(p, '\n', (size_t)(end - p)))
+			break;
 	}
-	if ((r = reserve(t, (size_t)mnt_table_get_nents(t->tb))) < 0) {
-		clear(t);
+	if ((r = reserve(t, lines)) < 0)
 		return r;
+	from = malloc((lines ? lines : 1) * sizeof(*from));
+	todo = malloc(t->len + 1);
+	if (!from || !todo) {
+		r = -ENOMEM;
+		goto out;
 	}
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	if (!it) {
-		clear(t);
-		return -ENOMEM;
+	/* Which lines are new, into one text for libmount. */
+	lines = 0;
+	for (p = t->text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		from[lines] = same_line(prev, p, len);
+		if (from[lines] < 0 && len) {
+			memcpy(todo + todo_len, p, len);
+			todo_len += len;
+			todo[todo_len++] = '\n';
+			ntodo++;
+		}
+		lines++;
+		p += len + (nl ? 1 : 0);
 	}
-	while (t->n < t->cap_v && mnt_table_next_fs(t->tb, it, &fs) == 0) {
-		fill(&t->v[t->n], fs);
-		t->by_id[t->n] = t->n;
-		t->n++;
+	if (ntodo) {
+		FILE *f = fmemopen(todo, todo_len, "r");
+
+		if (!f) {
+			r = -errno;
+			goto out;
+		}
+		tb = mnt_new_table();
+		it = mnt_new_iter(MNT_ITER_FORWARD);
+		if (!tb || !it) {
+			fclose(f);
+			r = -ENOMEM;
+			goto out;
+		}
+		mnt_table_set_parser_errcb(tb, skip_line);
+		got = mnt_table_parse_stream(tb, f, "mountinfo");
+		fclose(f);
+		if (got < 0) {
+			r = got == -ENOMEM ? got : -EBADMSG;
+			goto out;
+		}
+		if (mnt_table_next_fs(tb, it, &fs) != 0)
+			fs = NULL;
 	}
-	mnt_free_iter(it);
+	/* In the order of the text: prev's records, or libmount's entries,
+	 * which come in the order of their lines (a line it could not parse
+	 * has none). */
+	lines = 0;
+	for (p = t->text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct libmnt_fs *use = NULL;
+
+		if (from[lines] >= 0) {
+			use = prev->fs[from[lines]];
+			t->v[t->n] = prev->v[from[lines]];
+		} else if (len && fs && (uint64_t)mnt_fs_get_id(fs) == line_id(p, len) &&
+			   line_id(p, len)) {
+			use = fs;
+			fill(&t->v[t->n], fs);
+			if (mnt_table_next_fs(tb, it, &fs) != 0)
+				fs = NULL;
+		}
+		if (use) {
+			mnt_ref_fs(use);
+			t->fs[t->n] = use;
+			t->line_off[t->n] = (size_t)(p - t->text);
+			t->line_len[t->n] = len;
+			t->by_id[t->n] = t->n;
+			t->n++;
+		}
+		lines++;
+		p += len + (nl ? 1 : 0);
+	}
 	qsort_r(t->by_id, t->n, sizeof(*t->by_id), by_id, t->v);
 	for (size_t i = 1; i < t->n; i++) {
 		if (nth(t, i)->id == nth(t, i - 1)->id) {
 			clear(t);
-			return -EAGAIN;
+			r = -EAGAIN;
+			goto out;
 		}
+	}
+out:
+	if (r < 0)
+		clear(t);
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	free(todo);
+	free(from);
+	return r;
+}
+
+/* Room for len more bytes of text. */
+static int text_room(struct mnttab *t, size_t len)
+{
+	if (t->text_cap - t->len < len + 1) {
+		size_t cap = t->text_cap ? t->text_cap * 2 : 65536;
+		char *b;
+
+		while (cap - t->len < len + 1)
+			cap *= 2;
+		if (!(b = realloc(t->text, cap)))
+			return -ENOMEM;
+		t->text = b;
+		t->text_cap = cap;
 	}
 	return 0;
 }
 
-int mnttab_parse(struct mnttab *t, const char *text, size_t len)
+int mnttab_parse_since(struct mnttab *t, const char *text, size_t len, const struct mnttab *prev)
 {
-	FILE *f;
 	int r;
 
-	/* fmemopen() of 0 bytes fails: an empty table has no lines. */
-	f = fmemopen(len ? (void *)text : (void *)"\n", len ? len : 1, "r");
-	if (!f)
-		return -errno;
-	r = parse_stream(t, f);
-	fclose(f);
-	return r;
+	clear(t);
+	t->len = 0;
+	if ((r = text_room(t, len)) < 0)
+		return r;
+	memcpy(t->text, text, len);
+	t->len = len;
+	return parse_text(t, prev);
 }
 
-/* A reading of fd from offset 0 to EOF into a growing buffer. */
-static int read_all(int fd, char **buf, size_t *len, size_t *cap)
+int mnttab_parse(struct mnttab *t, const char *text, size_t len)
 {
-	*len = 0;
+	return mnttab_parse_since(t, text, len, NULL);
+}
+
+/* A reading of fd from offset 0 to EOF into t->text. */
+static int read_all(int fd, struct mnttab *t)
+{
+	t->len = 0;
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
 	for (;;) {
 		ssize_t n;
+		int r;
 
-		if (*cap - *len < 4096) {
-			size_t ncap = *cap ? *cap * 2 : 65536;
-			char *b = realloc(*buf, ncap);
-
-			if (!b)
-				return -ENOMEM;
-			*buf = b;
-			*cap = ncap;
-		}
-		n = read(fd, *buf + *len, *cap - *len);
+		if ((r = text_room(t, 4096)) < 0)
+			return r;
+		n = read(fd, t->text + t->len, t->text_cap - t->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -199,25 +333,28 @@ static int read_all(int fd, char **buf, size_t *len, size_t *cap)
 		}
 		if (n == 0)
 			return 0;
-		*len += (size_t)n;
+		t->len += (size_t)n;
 	}
 }
 
-int mnttab_read(int fd, struct mnttab *t)
+int mnttab_read_since(int fd, struct mnttab *t, const struct mnttab *prev)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
 	int r = -EAGAIN;
 
 	/* A reading spans several read() calls; older kernels may show a
 	 * mount twice when the table changed in between. */
 	for (int tries = 0; tries < 8 && r == -EAGAIN; tries++) {
-		if ((r = read_all(fd, &buf, &len, &cap)) < 0)
+		clear(t);
+		if ((r = read_all(fd, t)) < 0)
 			break;
-		r = mnttab_parse(t, buf, len);
+		r = parse_text(t, prev);
 	}
-	free(buf);
 	return r;
+}
+
+int mnttab_read(int fd, struct mnttab *t)
+{
+	return mnttab_read_since(fd, t, NULL);
 }
 
 const struct mnt_rec *mnttab_find(const struct mnttab *t, uint64_t id)
@@ -240,9 +377,13 @@ const struct mnt_rec *mnttab_find(const struct mnttab *t, uint64_t id)
 
 void mnttab_free(struct mnttab *t)
 {
-	mnt_unref_table(t->tb);
+	clear(t);
+	free(t->fs);
 	free(t->v);
 	free(t->by_id);
+	free(t->line_off);
+	free(t->line_len);
+	free(t->text);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -31,26 +31,35 @@ struct mnt_rec {
 	const char *sb_opts; /* per superblock: "rw,size=1024k" */
 };
 
-struct libmnt_table;
+struct libmnt_fs;
 
 struct mnttab {
-	struct libmnt_table *tb; /* libmount's; the records point into it */
-	struct mnt_rec *v; /* in the order of the text */
+	struct libmnt_fs **fs; /* libmount's entries, one reference each */
+	struct mnt_rec *v; /* in the order of the text; strings are fs's */
 	size_t *by_id; /* their indices, sorted by id */
+	size_t *line_off, *line_len; /* where each record's line is in text */
 	size_t n, cap_v;
+	char *text; /* the reading */
+	size_t len, text_cap;
 };
 
-#define MNTTAB_INIT { NULL, NULL, NULL, 0, 0 }
+#define MNTTAB_INIT { 0 }
 
 /* Parses text (len bytes, need not end in NUL or newline) into t, replacing
- * what t held. A line libmount cannot parse is left out, the rest is kept.
- * 0; -EAGAIN when an id appears twice (a reading that raced with changes:
- * read again); -ENOMEM. */
+ * what t held, with libmount. A line libmount cannot parse is left out, the
+ * rest is kept. 0; -EAGAIN when an id appears twice (a reading that raced
+ * with changes: read again); -ENOMEM. */
 int mnttab_parse(struct mnttab *t, const char *text, size_t len);
+
+/* The same, where prev (not t; may be NULL) is an earlier reading: a line
+ * that has not changed since keeps prev's record, and only the lines that
+ * did are parsed. */
+int mnttab_parse_since(struct mnttab *t, const char *text, size_t len, const struct mnttab *prev);
 
 /* Reads fd (an open mountinfo file) from offset 0 to EOF and parses it,
  * reading again when a reading came out inconsistent. 0 or -errno. */
 int mnttab_read(int fd, struct mnttab *t);
+int mnttab_read_since(int fd, struct mnttab *t, const struct mnttab *prev);
 
 /* The record with this id, or NULL. */
 const struct mnt_rec *mnttab_find(const struct mnttab *t, uint64_t id);

@@ -330,6 +330,43 @@ static void same_mount_needs_same_device_and_root(void **state)
 	assert_false(mnt_rec_same_mount(&a, &b));
 }
 
+/* A reading after another parses only the lines that changed; the others
+ * keep the earlier records (and their strings). */
+static void a_later_reading_parses_only_what_changed(void **state)
+{
+	const char *before = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+			     "10 1 0:40 / /a rw - tmpfs a rw\n"
+			     "11 1 0:41 / /b rw - tmpfs b rw\n";
+	const char *after = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+			    "11 1 0:41 / /b ro - tmpfs b rw\n"
+			    "bad line\n"
+			    "12 1 0:42 / /c\\040d rw - tmpfs  rw\n";
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT;
+
+	(void)state;
+	assert_int_equal(mnttab_parse(&a, before, strlen(before)), 0);
+	assert_int_equal(mnttab_parse_since(&b, after, strlen(after), &a), 0);
+	assert_int_equal(b.n, 3);
+	/* Line 1 unchanged: the same record, the same strings. */
+	assert_ptr_equal(mnttab_find(&b, 1)->target, mnttab_find(&a, 1)->target);
+	assert_string_equal(mnttab_find(&b, 11)->vfs_opts, "ro");
+	assert_string_equal(mnttab_find(&b, 12)->target, "/c d");
+	assert_string_equal(mnttab_find(&b, 12)->source, "");
+	assert_null(mnttab_find(&b, 10));
+	steps[0] = '\0';
+	assert_int_equal(mnttab_diff(&a, &b, record, NULL), 3);
+	assert_string_equal(steps, "detach 10 /a;change 11 /b;attach 12 /c d;");
+	/* The earlier reading may go: the later one holds its own references. */
+	mnttab_free(&a);
+	assert_string_equal(mnttab_find(&b, 1)->source, "/dev/sda1");
+	/* And be read into again, from the later one. */
+	assert_int_equal(mnttab_parse_since(&a, before, strlen(before), &b), 0);
+	assert_int_equal(a.n, 3);
+	assert_string_equal(mnttab_find(&a, 10)->target, "/a");
+	mnttab_free(&a);
+	mnttab_free(&b);
+}
+
 /* Issue 15: a detach and an attach that reuse the id are not a move. */
 static void reused_id_with_another_source_is_detach_and_attach(void **state)
 {
@@ -365,6 +402,7 @@ int main(void)
 		cmocka_unit_test(dup_copies_everything),
 		cmocka_unit_test(same_mount_needs_same_device_and_root),
 		cmocka_unit_test(reused_id_with_another_source_is_detach_and_attach),
+		cmocka_unit_test(a_later_reading_parses_only_what_changed),
 	};
 
 	return cmocka_run_group_tests_name("mnt", tests, NULL, NULL);
