@@ -64,7 +64,7 @@ static int reserve(struct mnttab *t, size_t need)
 	if (!(v = realloc(t->v, cap * sizeof(*v))))
 		return -ENOMEM;
 	t->v = v;
-	if (!(fs = realloc(t->fs, cap * sizeof(*fs))))
+	if (!(fs = realloc(t->fs, cap * sizeof(struct libmnt_fs *))))
 		return -ENOMEM;
 	t->fs = fs;
 	if (!(by = realloc(t->by_id, cap * sizeof(*by))))
@@ -171,28 +171,28 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 	struct libmnt_iter *it = NULL;
 	struct libmnt_fs *fs = NULL;
 	char *todo = NULL;
-	size_t ntodo = 0, lines = 0, todo_len = 0;
+	size_t ntodo = 0, lines = 0, nlines = 0, todo_len = 0;
 	long *from = NULL; /* per line: prev's record, or -1 to parse */
 	const char *p, *end = t->text + t->len;
 	int r = 0, got;
 
 	clear(t);
-	for (p = t->text; p < end; p = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1) {
-		lines++;
-		if (!memchr(p, '\n', (size_t)(end - p)))
-			break;
+	for (p = t->text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		nlines++;
+		p = nl ? nl + 1 : end;
 	}
-	if ((r = reserve(t, lines)) < 0)
+	if ((r = reserve(t, nlines)) < 0)
 		return r;
-	from = malloc((lines ? lines : 1) * sizeof(*from));
+	from = calloc(nlines ? nlines : 1, sizeof(*from));
 	todo = malloc(t->len + 1);
 	if (!from || !todo) {
 		r = -ENOMEM;
 		goto out;
 	}
 	/* Which lines are new, into one text for libmount. */
-	lines = 0;
-	for (p = t->text; p < end;) {
+	for (p = t->text; p < end && lines < nlines;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
@@ -233,13 +233,12 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 	/* In the order of the text: prev's records, or libmount's entries,
 	 * which come in the order of their lines (a line it could not parse
 	 * has none). */
-	lines = 0;
-	for (p = t->text; p < end;) {
+	for (lines = 0, p = t->text; p < end && lines < nlines && t->n < t->cap_v;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		struct libmnt_fs *use = NULL;
 
-		if (from[lines] >= 0) {
+		if (from[lines] >= 0 && prev) {
 			use = prev->fs[from[lines]];
 			t->v[t->n] = prev->v[from[lines]];
 		} else if (len && fs && (uint64_t)mnt_fs_get_id(fs) == line_id(p, len) &&
