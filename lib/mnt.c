@@ -4,6 +4,7 @@
  * mount from a new one, and is quadratic in the table's size). Unit tested in
  * tests/unit/test_mnt.c and fuzzed in tests/fuzz/fuzz_mnt.c. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,8 @@ static long same_line(const struct mnttab *prev, const char *line, size_t len)
 	return -1;
 }
 
+#define FORMAT_LINE "0 0 0:0 / / rw - none none rw\n"
+
 /* Parses t->text (t->len bytes) into records. A line that is the same as
  * one of prev's keeps that record (and libmount's entry): only the lines
  * that changed are parsed, which is what makes a reading cheap. */
@@ -173,6 +176,8 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 	char *todo = NULL;
 	size_t ntodo = 0, lines = 0, nlines = 0, todo_len = 0;
 	long *from = NULL; /* per line: prev's record, or -1 to parse */
+	uint64_t *ids = NULL;
+	size_t nids = 0;
 	const char *p, *end = t->text + t->len;
 	int r = 0, got;
 
@@ -186,18 +191,33 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 	if ((r = reserve(t, nlines)) < 0)
 		return r;
 	from = calloc(nlines ? nlines : 1, sizeof(*from));
-	todo = malloc(t->len + 1);
-	if (!from || !todo) {
+	ids = calloc(nlines ? nlines : 1, sizeof(*ids));
+	todo = malloc(t->len + sizeof(FORMAT_LINE));
+	if (!from || !todo || !ids) {
 		r = -ENOMEM;
 		goto out;
 	}
+	/* libmount guesses the format from the first line: make it one that
+	 * says mountinfo, whatever comes after. */
+	memcpy(todo, FORMAT_LINE, sizeof(FORMAT_LINE) - 1);
+	todo_len = sizeof(FORMAT_LINE) - 1;
 	/* Which lines are new, into one text for libmount. */
 	for (p = t->text; p < end && lines < nlines;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		from[lines] = same_line(prev, p, len);
-		if (from[lines] < 0 && len) {
+		/* The kernel writes no NUL: a line with one is not a mount
+		 * (and libmount's lines would no longer be ours). */
+		bool nul = memchr(p, '\0', len) != NULL;
+		uint64_t id = nul ? 0 : line_id(p, len);
+
+		/* No mount has id 0, and libmount's ids are ints. */
+		if (id > INT_MAX)
+			id = 0;
+		if (id)
+			ids[nids++] = id;
+		from[lines] = id ? same_line(prev, p, len) : -1;
+		if (from[lines] < 0 && id) {
 			memcpy(todo + todo_len, p, len);
 			todo_len += len;
 			todo[todo_len++] = '\n';
@@ -205,6 +225,14 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 		}
 		lines++;
 		p += len + (nl ? 1 : 0);
+	}
+	/* An id on two lines: a reading that raced with changes. */
+	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	for (size_t i = 1; i < nids; i++) {
+		if (ids[i] == ids[i - 1]) {
+			r = -EAGAIN;
+			goto out;
+		}
 	}
 	if (ntodo) {
 		FILE *f = fmemopen(todo, todo_len, "r");
@@ -227,7 +255,8 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 			r = got == -ENOMEM ? got : -EBADMSG;
 			goto out;
 		}
-		if (mnt_table_next_fs(tb, it, &fs) != 0)
+		/* Past the format line, to the first of ours. */
+		if (mnt_table_next_fs(tb, it, &fs) != 0 || mnt_table_next_fs(tb, it, &fs) != 0)
 			fs = NULL;
 	}
 	/* In the order of the text: prev's records, or libmount's entries,
@@ -241,8 +270,8 @@ static int parse_text(struct mnttab *t, const struct mnttab *prev)
 		if (from[lines] >= 0 && prev) {
 			use = prev->fs[from[lines]];
 			t->v[t->n] = prev->v[from[lines]];
-		} else if (len && fs && (uint64_t)mnt_fs_get_id(fs) == line_id(p, len) &&
-			   line_id(p, len)) {
+		} else if (len && fs && !memchr(p, '\0', len) && mnt_fs_get_id(fs) > 0 &&
+			   (uint64_t)mnt_fs_get_id(fs) == line_id(p, len)) {
 			use = fs;
 			fill(&t->v[t->n], fs);
 			if (mnt_table_next_fs(tb, it, &fs) != 0)
@@ -274,6 +303,7 @@ out:
 	mnt_unref_table(tb);
 	free(todo);
 	free(from);
+	free(ids);
 	return r;
 }
 

@@ -73,6 +73,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    mnttab_diff(&b, &a, check_step, NULL) < 0)
 			abort();
 	}
+	/* A reading parsed after another, reusing its unchanged lines, is
+	 * the same as the reading parsed alone. */
+	if (mnttab_parse(&a, (const char *)data, cut) == 0) {
+		struct mnttab c = MNTTAB_INIT;
+		int rb = mnttab_parse(&b, (const char *)data + cut, size - cut);
+		int rc = mnttab_parse_since(&c, (const char *)data + cut, size - cut, &a);
+
+		if (rb != rc || (rb == 0 && b.n != c.n))
+			abort();
+		for (size_t i = 0; rb == 0 && i < b.n; i++)
+			if (b.v[i].id != c.v[i].id || strcmp(b.v[i].target, c.v[i].target) != 0 ||
+			    strcmp(b.v[i].sb_opts, c.v[i].sb_opts) != 0)
+				abort();
+		mnttab_free(&c);
+	}
 	mnttab_free(&a);
 	mnttab_free(&b);
 
