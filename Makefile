@@ -29,7 +29,7 @@ SHADOW ?= 0
 BUILD ?= build
 
 CC ?= cc
-PKGS := blkid libcap
+PKGS := blkid libcap mount
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 PKG_STATIC_LIBS := $(shell pkg-config --static --libs $(PKGS) 2>/dev/null)
@@ -102,9 +102,18 @@ $(BUILD)/.links: $(BUILD)/wishbox cmd/tools.h
 	@cd $(BUILD) && for t in $(TOOLS); do ln -sfn wishbox $$t; done
 	@touch $@
 
+# Debian ships no libmount.a: the static binary links libmount.a and
+# libblkid.a built from Debian's util-linux source of the installed libmount1
+# (fetched once, checked against its .dsc, cached in $(BUILD)/deps-cache).
+ULX := $(BUILD)/util-linux
+STATIC_LIBS := $(ULX)/lib/libmount.a $(ULX)/lib/libblkid.a \
+	$(shell pkg-config --static --libs libcap 2>/dev/null)
+$(ULX)/.stamp: scripts/libmount-static.sh
+	@scripts/libmount-static.sh $(ULX)
+
 # Stripped: it is the one an initramfs gets, and size matters there.
-$(BUILD)/wishbox.static: $(OBJ)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -s -o $@ $(OBJ) $(PKG_STATIC_LIBS)
+$(BUILD)/wishbox.static: $(OBJ) $(ULX)/.stamp
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static -s -o $@ $(OBJ) $(STATIC_LIBS)
 
 static: $(BUILD)/wishbox.static
 
@@ -156,7 +165,8 @@ deb:
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
 	tar -c --exclude=./build --exclude=./.git --exclude='./$(BUILD)' . | tar -x -C $(DEB_SRC)
-	cd $(DEB_SRC) && GIT_HASH='$(GIT_HASH)' dpkg-buildpackage -b -us -uc
+	cd $(DEB_SRC) && GIT_HASH='$(GIT_HASH)' WISHBOX_DEPS_CACHE=$(CURDIR)/$(BUILD)/deps-cache \
+		dpkg-buildpackage -b -us -uc
 	lintian --fail-on error $(BUILD)/deb/wishbox_*.changes
 	@ls $(BUILD)/deb/*.deb
 

@@ -24,7 +24,7 @@
 #include "../lib/idmap.h"
 #include "../lib/method.h"
 #include "../lib/mountapi.h"
-#include "../lib/mountinfo.h"
+#include "../lib/mnt.h"
 #include "../lib/msg.h"
 #include "../lib/out.h"
 #include "../lib/parse.h"
@@ -425,7 +425,8 @@ static int print_event(struct mountwatch *w, enum ev ev, const struct mnt_rec *r
 	else
 		out_null(&w->out, "parent_id");
 	out_str(&w->out, "target", r->target);
-	out_str(&w->out, "source", r->source);
+	/* No source (mount -t tmpfs "" DIR) is null, as findmnt has it. */
+	out_str(&w->out, "source", r->source && *r->source ? r->source : NULL);
 	out_str(&w->out, "fstype", r->fstype);
 	out_str(&w->out, "options", opts);
 	out_str(&w->out, "propagation", r->fields ? mnt_rec_propagation(r, prop, sizeof(prop)) : NULL);
@@ -565,14 +566,14 @@ static int on_diff(enum mnt_change what, const struct mnt_rec *old, const struct
 		   void *arg)
 {
 	struct diff_ctx *d = arg;
-	static const enum ev map[] = { [MNT_DETACH] = EV_DETACH,
-				       [MNT_MOVE] = EV_MOVE,
-				       [MNT_CHANGE] = EV_CHANGE,
-				       [MNT_ATTACH] = EV_ATTACH };
+	static const enum ev map[] = { [MNTDIFF_DETACH] = EV_DETACH,
+				       [MNTDIFF_MOVE] = EV_MOVE,
+				       [MNTDIFF_CHANGE] = EV_CHANGE,
+				       [MNTDIFF_ATTACH] = EV_ATTACH };
 	int err;
 
 	track(d->w, old, cur);
-	err = emit(d->w, map[what], cur ? cur : old, what == MNT_MOVE ? old->target : NULL);
+	err = emit(d->w, map[what], cur ? cur : old, what == MNTDIFF_MOVE ? old->target : NULL);
 	if (err < 0) {
 		d->err = err;
 		return err;
@@ -580,7 +581,7 @@ static int on_diff(enum mnt_change what, const struct mnt_rec *old, const struct
 	return finished(d->w) ? -ECANCELED : 0;
 }
 
-static long count_at(const struct mountinfo *mi, const char *path)
+static long count_at(const struct mnttab *mi, const char *path)
 {
 	long n = 0;
 
@@ -591,16 +592,16 @@ static long count_at(const struct mountinfo *mi, const char *path)
 
 /* Reads the table, again while it keeps changing under the reading (up to
  * a bound), so that the first table is one quiet moment's. */
-static int read_settled(int fd, struct mountinfo *mi)
+static int read_settled(int fd, struct mnttab *mi)
 {
 	for (int i = 0; i < 64; i++) {
-		int r = mountinfo_read(fd, mi);
+		int r = mnttab_read(fd, mi);
 
 		if (r < 0 || !pending(fd, POLLPRI))
 			return r;
 	}
 	/* Still changing: this reading comes after the last change told of. */
-	return mountinfo_read(fd, mi);
+	return mnttab_read(fd, mi);
 }
 
 static int print_initial(struct mountwatch *w, const struct mnt_rec *v, size_t n)
@@ -617,7 +618,7 @@ static int print_initial(struct mountwatch *w, const struct mnt_rec *v, size_t n
 static int run_mountinfo(void *ctx, const struct method *m)
 {
 	struct mountwatch *w = ctx;
-	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[2];
 	_cleanup_close_ int fd = -1;
 	int n = 1, r, status = EXIT_OK;
@@ -642,7 +643,7 @@ static int run_mountinfo(void *ctx, const struct method *m)
 	n += stdout_pollfd(w, &fds[1], 1);
 	while (!finished(w)) {
 		struct diff_ctx d = { w, 0 };
-		struct mountinfo *t;
+		struct mnttab *t;
 		/* A change that came while the last reading was under way may
 		 * be in that reading already: then an empty difference says
 		 * nothing. Otherwise it means a change came and went unseen. */
@@ -650,12 +651,12 @@ static int run_mountinfo(void *ctx, const struct method *m)
 
 		if (!after_change && !wait_events(w, fds, n, &status))
 			break;
-		if ((r = mountinfo_read(fd, cur)) < 0) {
+		if ((r = mnttab_read_since(fd, cur, prev)) < 0) {
 			status = failed(w, r, "cannot read mountinfo");
 			break;
 		}
 		clock_gettime(CLOCK_REALTIME, &w->now);
-		r = mountinfo_diff(prev, cur, on_diff, &d);
+		r = mnttab_diff(prev, cur, on_diff, &d);
 		if (d.err < 0) {
 			status = failed(w, d.err, "cannot print an event");
 			break;
@@ -675,8 +676,8 @@ static int run_mountinfo(void *ctx, const struct method *m)
 		t = prev, prev = cur, cur = t;
 	}
 out:
-	mountinfo_free(&a);
-	mountinfo_free(&b);
+	mnttab_free(&a);
+	mnttab_free(&b);
 	return status;
 }
 
@@ -930,7 +931,7 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 	int err;
 
 	(void)old;
-	if (what != MNT_CHANGE)
+	if (what != MNTDIFF_CHANGE)
 		return 0;
 	/* mountinfo shows the old ids: find the mount by that. */
 	for (size_t i = 0; idmap_next(&w->cache, &i, &id, &v);) {
@@ -943,6 +944,10 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 		}
 		if (err < 0)
 			return 0; /* gone meanwhile: its detach tells */
+		/* mountinfo's id may now name a new mount, whose attach told
+		 * all: a change is a difference from what was last said. */
+		if (!mnt_rec_changed(v, &r) && streq_ptr(((struct mnt_rec *)v)->target, r.target))
+			return 0;
 		if ((err = cache_put(w, &r)) < 0 || (err = emit(w, EV_CHANGE, &r, NULL)) < 0) {
 			d->err = err;
 			return err;
@@ -955,7 +960,7 @@ static int on_change(enum mnt_change what, const struct mnt_rec *old, const stru
 static int run_fanotify(void *ctx, const struct method *m)
 {
 	struct mountwatch *w = ctx;
-	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT, *prev = &a, *cur = &b;
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT, *prev = &a, *cur = &b;
 	struct pollfd fds[3];
 	int fan = -1, mi = -1, n = 1, r, status = EXIT_OK;
 	bool changes = w->o.events & EV_BIT(EV_CHANGE);
@@ -1005,13 +1010,13 @@ static int run_fanotify(void *ctx, const struct method *m)
 		}
 		if (mi >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
 			struct diff_ctx d = { w, 0 };
-			struct mountinfo *t;
+			struct mnttab *t;
 
-			if ((r = mountinfo_read(mi, cur)) < 0) {
+			if ((r = mnttab_read_since(mi, cur, prev)) < 0) {
 				status = failed(w, r, "cannot read mountinfo");
 				break;
 			}
-			mountinfo_diff(prev, cur, on_change, &d);
+			mnttab_diff(prev, cur, on_change, &d);
 			if (d.err < 0) {
 				status = failed(w, d.err, "cannot keep the mount table");
 				break;
@@ -1022,8 +1027,8 @@ static int run_fanotify(void *ctx, const struct method *m)
 out:
 	fan = safe_close(fan);
 	mi = safe_close(mi);
-	mountinfo_free(&a);
-	mountinfo_free(&b);
+	mnttab_free(&a);
+	mnttab_free(&b);
 	cache_clear(w);
 	statmount_buf_free(&w->smb);
 	free(buf);

@@ -13,20 +13,20 @@
 
 #include "devmount.h"
 #include "fileio.h"
-#include "mountinfo.h"
+#include "mnt.h"
 
 /* The current mount table of this process, parsed (strings unescaped). */
-static int read_table(struct mountinfo *mi)
+static int read_table(struct mnttab *mi)
 {
 	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	int r;
 
 	if (fd < 0)
 		return -errno;
-	r = mountinfo_read(fd, mi);
+	r = mnttab_read(fd, mi);
 	close(fd);
 	if (r < 0)
-		mountinfo_free(mi);
+		mnttab_free(mi);
 	return r;
 }
 
@@ -76,7 +76,7 @@ static bool source_is(const char *source, dev_t rdev)
 
 int devmount_of_dev(dev_t rdev, struct devmount *ret)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	struct devmount first, best;
 	bool have_first = false, have_best = false;
 	unsigned count = 0;
@@ -99,7 +99,7 @@ int devmount_of_dev(dev_t rdev, struct devmount *ret)
 			have_best = true;
 		}
 	}
-	mountinfo_free(&mi);
+	mnttab_free(&mi);
 	if (!have_first)
 		return 0;
 	*ret = have_best ? best : first;
@@ -109,7 +109,7 @@ int devmount_of_dev(dev_t rdev, struct devmount *ret)
 
 int devmount_of_type(const char *fstype, struct devmount *ret)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	int found = 0;
 	int r = read_table(&mi);
 
@@ -124,13 +124,13 @@ int devmount_of_type(const char *fstype, struct devmount *ret)
 		ret->count = 1;
 		found = 1;
 	}
-	mountinfo_free(&mi);
+	mnttab_free(&mi);
 	return found;
 }
 
 int devmount_of_path(const char *path, struct devmount *ret)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	struct statx st;
 	char *real;
 	int found = 0, r;
@@ -162,7 +162,7 @@ int devmount_of_path(const char *path, struct devmount *ret)
 			found = 1;
 		}
 	}
-	mountinfo_free(&mi);
+	mnttab_free(&mi);
 	free(real);
 	return found;
 }

@@ -1,7 +1,6 @@
 /* Is this block device, or this image file through a loop device, mounted,
- * and where? /proc/self/mountinfo as lib/mountinfo parses it (libmount has no
- * static library on Debian 12, and the static binary needs this), and the
- * loop devices' backing files from sysfs and LOOP_GET_STATUS64. */
+ * and where? /proc/self/mountinfo as lib/mnt reads it (with libmount), and
+ * the loop devices' backing files from sysfs and LOOP_GET_STATUS64. */
 #ifndef WISHBOX_DEVMOUNT_H
 #define WISHBOX_DEVMOUNT_H
 

@@ -220,8 +220,14 @@ int mountapi_to_rec(struct statmount_buf *buf, struct mnt_rec *r)
 	}
 	r->fstype = buf->scratch[off[3]] ? buf->scratch + off[3] : NULL;
 	r->source = sm_str(sm, buf->size, STATMOUNT_SB_SOURCE, sm->sb_source);
+	/* The kernel answers no string for an empty source (mount -t tmpfs
+	 * "" DIR); every kernel with FAN_REPORT_MNT has STATMOUNT_SB_SOURCE. */
 	if (!r->source && (sm->mask & STATMOUNT_SB_BASIC))
-		r->source = "none";
+		r->source = "";
+	/* The kernel escapes the options as mountinfo does (\040 for a space,
+	 * \054 for a comma inside a value): decode them the same way. */
+	if ((sm->mask & STATMOUNT_SB_BASIC) && mnt_unescape(buf->scratch + off[1]) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mountinfo.h"
+#include "mnt.h"
 
 struct wb_statmount;
 

@@ -72,18 +72,73 @@ void out_json_string(FILE *f, const char *str, size_t len)
 	fputc('"', f);
 }
 
+/* A pairs value: "..." with `"`, `\\`, `$` and backquote escaped, which eval
+ * turns back into the bytes; a value with a control byte (newline, tab,
+ * ESC...) as $'...' instead, the one shell quoting that gives such a byte back
+ * while the record stays on one line: control bytes as \\xHH, `'` and `\\`
+ * escaped, every other byte as it is. */
 static void pairs_string(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	bool ctl = false;
 
+	for (size_t i = 0; i < len && !ctl; i++)
+		ctl = s[i] < 0x20 || s[i] == 0x7f;
+	if (ctl) {
+		fputs("$'", f);
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] == '\'' || s[i] == '\\')
+				fprintf(f, "\\%c", s[i]);
+			else if (s[i] < 0x20 || s[i] == 0x7f)
+				fprintf(f, "\\x%02x", s[i]);
+			else
+				fputc(s[i], f);
+		}
+		fputc('\'', f);
+		return;
+	}
 	fputc('"', f);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '"' || s[i] == '\\' || s[i] == '$' || s[i] == '`')
 			fprintf(f, "\\%c", s[i]);
-		else if (s[i] < 0x20 || s[i] == 0x7f)
-			fprintf(f, "\\x%02x", s[i]);
 		else
 			fputc(s[i], f);
+	}
+	fputc('"', f);
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static void base64(FILE *f, const char *str, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16;
+		size_t n = len - i < 3 ? len - i : 3;
+
+		if (n > 1)
+			v |= (uint32_t)s[i + 1] << 8;
+		if (n > 2)
+			v |= s[i + 2];
+		fputc(tab[(v >> 18) & 63], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputc(n > 1 ? tab[(v >> 6) & 63] : '=', f);
+		fputc(n > 2 ? tab[v & 63] : '=', f);
 	}
 	fputc('"', f);
 }
@@ -187,6 +242,14 @@ void out_strn(struct out *o, const char *k, const char *val, size_t len)
 		out_json_string(o->f, val, len);
 	else
 		pairs_string(o->f, val, len);
+	/* JSON cannot hold bytes that are not UTF-8: the exact ones beside. */
+	if (val && is_json(o) && k && !utf8_valid(val, len)) {
+		char k64[96]; /* keys are short glossary words */
+
+		snprintf(k64, sizeof(k64), "%s_base64", k);
+		key(o, k64);
+		base64(o->f, val, len);
+	}
 }
 
 void out_str(struct out *o, const char *k, const char *val)

@@ -6,9 +6,11 @@
  * sentence reads better than a dump of keys.
  *
  * JSON strings: valid UTF-8 passes through; control bytes are \u escaped;
- * each byte of an invalid UTF-8 sequence becomes U+FFFD. Pairs: `"`, `\`,
- * `$` and backquote are backslash-escaped (so `eval` gives the value back),
- * control bytes become \xHH. */
+ * each byte of an invalid UTF-8 sequence becomes U+FFFD, and the record then
+ * also carries KEY_base64, the exact bytes in base64 (CONTRIBUTING's
+ * glossary). Pairs: "..." with `"`, `\`, `$` and backquote backslash-escaped;
+ * a value with a control byte as $'...' with \xHH: either way the shell's
+ * `eval` gives the exact bytes back, and a record stays one line. */
 #ifndef WISHBOX_OUT_H
 #define WISHBOX_OUT_H
 

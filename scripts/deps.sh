@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     build-essential pkg-config git file
     libblkid-dev libcap-dev libcmocka-dev
+    libmount-dev patch xz-utils
     bats bats-support bats-assert jq scdoc
     clang libclang-rt-14-dev cppcheck clang-tidy shellcheck
     util-linux mount procps coreutils perl strace time

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 src=(lib/*.c cmd/*.c)
-read -ra pkgflags <<<"$(pkg-config --cflags blkid libcap)"
+read -ra pkgflags <<<"$(pkg-config --cflags blkid libcap mount)"
 cflags=(-std=gnu11 -D_GNU_SOURCE "${pkgflags[@]}")
 status=0
 

@@ -504,16 +504,19 @@ events() {
 
 @test "each method: -N watches another mount namespace, by PID and by path" {
     holder=$(mktemp -u "$D/holder.XXXX")
-    unshare -m --propagation private sh -c 'mount -t tmpfs nsmark "$1" && echo ready > "$2" && exec sleep 600' \
-        sh "$D/c" "$holder" &
+    # The holder makes its own mount points: whatever /tmp is (a tmpfs of
+    # its own, a private one), they exist in the namespace that is watched.
+    unshare -m --propagation private sh -c 'mkdir -p "$1" && mount -t tmpfs nsmark "$1" &&
+        echo ready > "$2" && exec sleep 600' sh "$D/c" "$holder" &
     HOLDER=$!
     for _ in $(seq 3000); do [ -s "$holder" ] && break; sleep 0.01; done
+    [ -s "$holder" ] || fail "the namespace holder never got ready"
     for m in fanotify mountinfo; do
         for ns in "$HOLDER" "/proc/$HOLDER/ns/mnt"; do
             run in_ns '
                 watch --method "$1" -N "$2" -J --initial -T "$D/a" -c 1 --timeout 120
                 mount -t tmpfs mine "$D/a"          # not in the watched namespace
-                nsenter -t "$3" -m mount -t tmpfs theirs "$D/a"
+                nsenter -t "$3" -m sh -c '"'"'mkdir -p "$1" && mount -t tmpfs theirs "$1"'"'"' sh "$D/a"
                 finish
                 cat "$D/out"' "$m" "$ns" "$HOLDER"
             assert_success
@@ -735,5 +738,229 @@ l"
         run chrooted --method "$m" -q --until-mounted /proc --timeout 10
         assert_success
         assert_output ""
+    done
+}
+
+# hostile_table DIR: a tmpfs on DIR holding mounts with every hard name and
+# shape: empty source, space, tab, newline, backslash, a literal \040,
+# bytes that are not UTF-8, an escape sequence, a path near PATH_MAX, bind,
+# rbind, overmount, move, overlay with escaped options, the four
+# propagation states, a bind of a deleted file.
+HOSTILE=$(cat <<'EOF'
+hostile_table() {
+    local b=$1 p i
+    mkdir -p "$b"
+    mount -t tmpfs base "$b"
+    mkdir -p "$b/empty" "$b/sp ace" "$b/ta	b" "$b/new
+line" "$b/back\\slash" "$b/lit\\040name" "$b/$(printf '\377\376')" "$b/ctl" "$b/bind" \
+        "$b/rsrc" "$b/rbind" "$b/over" "$b/mvsrc" "$b/mvdst" "$b/lower dir" "$b/lo,wer" \
+        "$b/up" "$b/work" "$b/ovl" "$b/shared" "$b/slave" "$b/private" "$b/unbindable"
+    mount -t tmpfs "" "$b/empty"
+    mount -t tmpfs "src with space" "$b/sp ace"
+    mkdir "$b/sp ace/dir"
+    mount -t tmpfs "tab	src" "$b/ta	b"
+    mount -t tmpfs nl "$b/new
+line"
+    mount -t tmpfs 'back\slash' "$b/back\\slash"
+    mount -t tmpfs 'lit\040src' "$b/lit\\040name"
+    mount -t tmpfs "$(printf 'x\377y')" "$b/$(printf '\377\376')"
+    mount -t tmpfs "$(printf 'esc\033[1m')" "$b/ctl"
+    p=$b/long
+    for i in $(seq 15); do p=$p/$(printf 'd%.0s' $(seq 250)); done
+    mkdir -p "$p"
+    mount -t tmpfs long "$p"
+    mount --bind "$b/sp ace/dir" "$b/bind"
+    mount -t tmpfs rsrc "$b/rsrc"
+    mkdir "$b/rsrc/sub"
+    mount -t tmpfs rsub "$b/rsrc/sub"
+    mount --rbind "$b/rsrc" "$b/rbind"
+    mount -t tmpfs over1 "$b/over"
+    mount -t tmpfs over2 "$b/over"
+    mount -t tmpfs mv "$b/mvsrc"
+    mount --move "$b/mvsrc" "$b/mvdst"
+    mount -t overlay ovl -o "lowerdir=$b/lower dir:$b/lo\\,wer,upperdir=$b/up,workdir=$b/work" "$b/ovl"
+    mount -t tmpfs sh "$b/shared"
+    mount --make-shared "$b/shared"
+    mount --bind "$b/shared" "$b/slave"
+    mount --make-slave "$b/slave"
+    mount -t tmpfs pr "$b/private"
+    mount --make-private "$b/private"
+    mount -t tmpfs ub "$b/unbindable"
+    mount --make-unbindable "$b/unbindable"
+    touch "$b/file" "$b/fbind"
+    mount --bind "$b/file" "$b/fbind"
+    rm "$b/file"
+}
+EOF
+)
+
+# The six fields of every mount under $D/h, one JSON array a line, sorted:
+# from findmnt -J, from mountwatch -J (root is findmnt's fsroot).
+fields_findmnt() {
+    jq -c --arg d "$D/h" '.filesystems[] | select(.target | startswith($d)) |
+        [.target, .source, .fstype, .options, .propagation, .fsroot]' "$1" | sort
+}
+fields_mountwatch() {
+    jq -c --arg d "$D/h" 'select(.target | startswith($d)) |
+        [.target, .source, .fstype, .options, .propagation, .root]' "$1" | sort
+}
+# The same from -P lines, each value's bytes in hex: findmnt writes \xHH
+# (printf %b decodes it), mountwatch's values eval to the bytes themselves.
+pairs_hex() {
+    local decode=$1 line v out
+    while IFS= read -r line; do
+        TARGET='' SOURCE='' FSTYPE='' OPTIONS='' PROPAGATION='' ROOT='' FSROOT=''
+        eval "$line"
+        [ -n "$FSROOT" ] && ROOT=$FSROOT
+        case $TARGET in "$D/h"*) ;; *) continue ;; esac
+        out=
+        for v in "$TARGET" "$SOURCE" "$FSTYPE" "$OPTIONS" "$PROPAGATION" "$ROOT"; do
+            if [ "$decode" = yes ]; then v=$(printf '%b.' "$v"); else v=$v.; fi
+            out+=$(printf %s "${v%.}" | od -An -v -tx1 | tr -d ' \n')" "
+        done
+        echo "$out"
+    done < "$2" | sort
+}
+
+@test "each method: --initial agrees with findmnt field by field on a table of hostile mounts (-J and -P)" {
+    run in_ns "$HOSTILE"'
+        hostile_table "$D/h"
+        findmnt -J -l -v -o TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION,FSROOT > "$D/findmnt.json"
+        findmnt -P -v -o TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION,FSROOT > "$D/findmnt.pairs"
+        for m in fanotify mountinfo; do
+            "$B/mountwatch" --method "$m" --initial -J --under "$D/h" --timeout 0 > "$D/$m.json" || [ $? = 3 ]
+            "$B/mountwatch" --method "$m" --initial -P --under "$D/h" --timeout 0 > "$D/$m.pairs" || [ $? = 3 ]
+        done'
+    assert_success
+    fields_findmnt "$D/findmnt.json" > "$D/want"
+    assert_equal "$(wc -l < "$D/want")" 24
+    # The only documented difference: no source is null here and in
+    # findmnt -J, and findmnt -J also says null.
+    pairs_hex yes "$D/findmnt.pairs" > "$D/want.pairs"
+    assert_equal "$(wc -l < "$D/want.pairs")" 24
+    for m in fanotify mountinfo; do
+        is_json < "$D/$m.json"
+        fields_mountwatch "$D/$m.json" > "$D/got"
+        run diff "$D/want" "$D/got"
+        assert_success
+        pairs_hex no "$D/$m.pairs" > "$D/got.pairs"
+        run diff "$D/want.pairs" "$D/got.pairs"
+        assert_success
+        # The exact bytes of what JSON cannot hold.
+        assert_equal "$(jq -r --arg t "$D/h/" 'select(.target_base64) | .target_base64' "$D/$m.json" |
+            base64 -d | od -An -tx1 | tr -d ' \n')" \
+            "$(printf '%s\377\376' "$D/h/" | od -An -tx1 | tr -d ' \n')"
+        assert_equal "$(jq -r 'select(.source_base64) | .source_base64' "$D/$m.json" | base64 -d | od -An -tx1 | tr -d ' \n')" \
+            "$(printf 'x\377y' | od -An -tx1 | tr -d ' \n')"
+        # Only where a string is not UTF-8.
+        assert_equal "$(grep -c _base64 "$D/$m.json")" 1
+    done
+}
+
+@test "each method: -P values eval back to their exact bytes (newline, tab, backslash, a literal \\x0a, not UTF-8)" {
+    names=("$D/n
+l" "$D/t	b" "$D/back\\slash" "$D/lit\\x0a" "$D/$(printf 'bad\377\376')" "$D/q'\"\$(id)\`x\`")
+    mkdir -p "${names[@]}"
+    for m in fanotify mountinfo; do
+        run in_ns '
+            m=$1; shift
+            watch --method "$m" -P -c $# --timeout 120
+            i=0
+            for n in "$@"; do mount -t tmpfs "src:$n" "$n"; i=$((i + 1)); await "$i"; done
+            finish
+            cat "$D/out"' "$m" "${names[@]}"
+        assert_success
+        assert_line "status=0"
+        mapfile -t got < <(grep -a '^EVENT=' <<<"$output")
+        assert_equal "${#got[@]}" "${#names[@]}"
+        for i in "${!names[@]}"; do
+            TARGET='' SOURCE=''
+            eval "${got[$i]}"
+            assert_equal "$(printf %s "$TARGET" | od -An -tx1)" "$(printf %s "${names[$i]}" | od -An -tx1)"
+            assert_equal "$(printf %s "$SOURCE" | od -An -tx1)" "$(printf %s "src:${names[$i]}" | od -An -tx1)"
+        done
+        # A newline and a literal "\x0a" no longer come back the same.
+        [ "${names[0]}" != "${names[3]}" ]
+    done
+}
+
+@test "mountinfo: a detach and a new mount of another source are never a move or a change (issue 15)" {
+    run in_ns '
+        watch --method mountinfo -J -e all -c 7 --timeout 120
+        mount -t tmpfs t1 "$D/a"
+        await 1
+        # Between two readings: the new mount takes the old one'"'"'s id
+        # and device number.
+        kill -STOP "$MW"
+        umount "$D/a"
+        mount -t tmpfs t2 "$D/b"
+        kill -CONT "$MW"
+        await 3
+        # A new filesystem at the same place.
+        kill -STOP "$MW"
+        umount "$D/b"
+        mount -t tmpfs t3 "$D/b"
+        kill -CONT "$MW"
+        await 5
+        # ...with other options too.
+        kill -STOP "$MW"
+        umount "$D/b"
+        mount -t tmpfs -o size=1m t4 "$D/b"
+        kill -CONT "$MW"
+        finish
+        cat "$D/out"'
+    assert_success
+    assert_line "status=0"
+    assert_equal "$(events | jq -r '.event + " " + (.target | ltrimstr(env.D)) + " " + .source' | paste -sd,)" \
+        "attach /a t1,detach /a t1,attach /b t2,detach /b t2,attach /b t3,detach /b t3,attach /b t4"
+    # A real move is still a move.
+    run in_ns '
+        watch --method mountinfo -J -c 2 --timeout 120
+        mount -t tmpfs t "$D/a"
+        await 1
+        kill -STOP "$MW"
+        mount --move "$D/a" "$D/b"
+        kill -CONT "$MW"
+        finish
+        cat "$D/out"'
+    assert_success
+    assert_equal "$(events | jq -r '.event + " " + (.target | ltrimstr(env.D))' | paste -sd,)" "attach /a,move /b"
+}
+
+@test "fanotify -e all: a new mount that took a gone one's place is no change (issue 15)" {
+    run in_ns '
+        watch --method fanotify -J -e all --until-mounted "$D/c" --timeout 120
+        mount -t tmpfs t2 "$D/a"
+        await 1
+        kill -STOP "$MW"
+        umount "$D/a"
+        mount -t tmpfs t4 "$D/a"
+        kill -CONT "$MW"
+        await 3
+        mount -t tmpfs end "$D/c"
+        finish
+        cat "$D/out"'
+    assert_success
+    assert_line "status=0"
+    assert_equal "$(events | jq -r '.event + " " + .source' | paste -sd,)" \
+        "attach t2,detach t2,attach t4,attach end"
+}
+
+@test "each method: a mount with an empty source spoils nothing (issue 10)" {
+    for m in fanotify mountinfo; do
+        run in_ns '
+            mount -t tmpfs "" "$D/c"
+            "$B/mountwatch" --method "$1" --initial -J -T "$D/c" --timeout 0 || echo "status=$?"
+            watch --method "$1" -J -e all --until-mounted "$D/b" --timeout 120
+            mount -o remount,ro "$D/c"
+            await 1
+            mount -t tmpfs x "$D/b"
+            finish
+            cat "$D/out"' "$m"
+        assert_success
+        assert_line "status=3"
+        assert_line "status=0"
+        assert_equal "$(events | jq -r '.event + " " + (.source // "null") + " " + .method' | paste -sd,)" \
+            "existing null $m,change null $m,attach x $m"
     done
 }

@@ -7,6 +7,9 @@
 # (from /proc/PID/schedstat, from ready to settled), and that per event made.
 #
 #   tests/bench/mountwatch.sh BUILD [SIZE...]     (default sizes: 100 1000 10000)
+#
+# MOUNTWATCH_BEFORE=DIR adds a row for DIR/mountwatch --method mountinfo: an
+# earlier build, to compare the mountinfo method before and after a change.
 set -euo pipefail
 
 build=$(cd "${1:-build}" && pwd)
@@ -28,7 +31,7 @@ command -v findmnt > /dev/null || { echo "bench mountwatch: no findmnt" >&2; exi
 if [ -z "${MOUNTWATCH_BENCH_DIR:-}" ]; then
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
-    MOUNTWATCH_BENCH_DIR=$dir unshare -m --propagation private "$0" "$build" "${sizes[@]}"
+    MOUNTWATCH_BENCH_DIR=$dir MOUNTWATCH_BEFORE=${MOUNTWATCH_BEFORE:+$(cd "$MOUNTWATCH_BEFORE" && pwd)} unshare -m --propagation private "$0" "$build" "${sizes[@]}"
     exit
 fi
 dir=$MOUNTWATCH_BENCH_DIR
@@ -125,6 +128,9 @@ for size in "${sizes[@]}"; do
     for pace in 0 "$pace_ms"; do
         measure "mountwatch fanotify" "$pace" "$build/mountwatch" --method fanotify -J
         measure "mountwatch mountinfo" "$pace" "$build/mountwatch" --method mountinfo -J
+        if [ -n "${MOUNTWATCH_BEFORE:-}" ]; then
+            measure "mountinfo (before)" "$pace" "$MOUNTWATCH_BEFORE/mountwatch" --method mountinfo -J
+        fi
         measure "findmnt --poll" "$pace" findmnt --poll -n -o ACTION,TARGET
     done
 done

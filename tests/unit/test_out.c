@@ -121,10 +121,87 @@ static void pairs_escape_for_eval(void **state)
 	(void)state;
 	out_init(&o, f, OUT_PAIRS);
 	out_begin(&o);
-	out_str(&o, "my-key", "$(x) `y` \\ \"\n");
+	out_str(&o, "my-key", "$(x) `y` \\ \"");
+	out_str(&o, "nl", "$(x) `y` \\ \"'\n");
+	out_str(&o, "lit", "a\\x0ab");
 	out_end(&o);
 	fclose(f);
-	assert_string_equal(buf, "MY_KEY=\"\\$(x) \\`y\\` \\\\ \\\"\\x0a\"\n");
+	assert_string_equal(buf, "MY_KEY=\"\\$(x) \\`y\\` \\\\ \\\"\" "
+				 "NL=$'$(x) `y` \\\\ \"\\'\\x0a' LIT=\"a\\\\x0ab\"\n");
+}
+
+/* Each value through bash's eval gives back its exact bytes: every byte
+ * value but NUL, a newline, a tab, a backslash, a literal "\x0a", invalid
+ * UTF-8. */
+static void pairs_round_trip_through_eval(void **state)
+{
+	static const char *const vals[] = { "a\nb", "a\tb", "back\\slash", "a\\x0ab",
+					    "\xff\xfe not utf-8 \xc3", "it's \"q\" $HOME `id`",
+					    "\x1b[31mred\x7f", "" };
+	char all[256], path[] = "/tmp/wishbox-out-XXXXXX", cmd[640];
+	int fd = mkstemp(path);
+	FILE *f;
+	struct out o;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 255; i++)
+		all[i] = (char)(i + 1);
+	out_init(&o, f, OUT_PAIRS);
+	for (size_t i = 0; i <= sizeof(vals) / sizeof(vals[0]); i++) {
+		out_begin(&o);
+		if (i < sizeof(vals) / sizeof(vals[0]))
+			out_str(&o, "v", vals[i]);
+		else
+			out_strn(&o, "v", all, 255);
+		out_end(&o);
+	}
+	fclose(f);
+	/* Line by line: eval, then the value's bytes in hex. */
+	for (size_t i = 0; i <= sizeof(vals) / sizeof(vals[0]); i++) {
+		const char *want = i < sizeof(vals) / sizeof(vals[0]) ? vals[i] : all;
+		size_t wlen = i < sizeof(vals) / sizeof(vals[0]) ? strlen(want) : 255;
+		char got[1024] = "", hex[1024] = "";
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "LC_ALL=C.UTF-8 bash -c 'eval \"$(sed -n %zup %s)\" && printf %%s \"$V\"' | "
+			 "od -An -v -tx1 | tr -d ' \\n'", i + 1, path);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		if (!fgets(got, sizeof(got), p))
+			got[0] = '\0';
+		assert_int_equal(pclose(p), 0);
+		for (size_t j = 0; j < wlen; j++)
+			snprintf(hex + 2 * j, sizeof(hex) - 2 * j, "%02x", (unsigned char)want[j]);
+		assert_string_equal(got, hex);
+	}
+	unlink(path);
+}
+
+/* A string that is not UTF-8 keeps its exact bytes in KEY_base64. */
+static void json_base64_only_where_not_utf8(void **state)
+{
+	FILE *f = mem();
+	struct out o;
+
+	(void)state;
+	out_init(&o, f, OUT_JSON_LINES);
+	out_begin(&o);
+	out_str(&o, "target", "/mnt/\xff\xfe");
+	out_str(&o, "source", "/dev/\xc3\xa4");
+	out_strn(&o, "a", "a", 1);
+	out_strn(&o, "b", "\xffz", 2);
+	out_strn(&o, "c", "\x80yz", 3);
+	out_null(&o, "d");
+	out_end(&o);
+	fclose(f);
+	assert_string_equal(buf, "{\"target\":\"/mnt/\\ufffd\\ufffd\",\"target_base64\":\"L21udC///g==\","
+				 "\"source\":\"/dev/\xc3\xa4\",\"a\":\"a\","
+				 "\"b\":\"\\ufffdz\",\"b_base64\":\"/3o=\","
+				 "\"c\":\"\\ufffdyz\",\"c_base64\":\"gHl6\",\"d\":null}\n");
 }
 
 /* Every byte value, and hostile strings, written as JSON and read back by jq:
@@ -209,6 +286,8 @@ int main(void)
 		cmocka_unit_test(nested_document),
 		cmocka_unit_test(json_escapes_hostile_bytes),
 		cmocka_unit_test(pairs_escape_for_eval),
+		cmocka_unit_test(pairs_round_trip_through_eval),
+		cmocka_unit_test(json_base64_only_where_not_utf8),
 		cmocka_unit_test(json_round_trip_through_jq),
 		cmocka_unit_test(write_errors_are_reported),
 		cmocka_unit_test(human_text_escapes_control_bytes),

@@ -89,4 +89,36 @@ umount "$dir/b"
 run "$mw" -q --until-mounted "$dir/b" --timeout 1
 expect_status 3 "mountwatch --until-mounted --timeout 1 expires"
 
+# Issue 15 on 6.1's mountinfo: a detach at a and a new tmpfs of another
+# source at b that come between two readings (the watcher stopped) take the
+# same mount id and device number; they are a detach and an attach, not a
+# move. An empty
+# source elsewhere (issue 10) spoils no reading.
+mkdir -p "$dir/e"
+mount -t tmpfs "" "$dir/e"
+"$mw" -v -J --method mountinfo --count 3 --timeout 60 --under "$dir" >"$vm_tmp/out" 2>"$vm_tmp/err" &
+p=$!
+i=0
+while ! grep -q ready "$vm_tmp/err" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+mount -t tmpfs vmfrom "$dir/a"
+sleep 1
+kill -STOP "$p"
+umount "$dir/a"
+mount -t tmpfs vmto "$dir/b"
+kill -CONT "$p"
+wait "$p"
+status=$?
+output=$(_slurp "$vm_tmp/out")
+errors=$(_slurp "$vm_tmp/err")
+last_cmd="mountwatch -J --method mountinfo --count 3 (mount a; stopped: umount a, mount b)"
+seq=
+for n in 1 2 3; do json_load $n && seq="$seq$J_event:${J_target#"$dir"/},"; done
+if [ "$status" -eq 0 ] && [ "$seq" = "attach:a,detach:a,attach:b," ]; then
+    ok "mountwatch mountinfo: a detach and a new mount elsewhere are not a move ($seq)"
+else
+    not_ok "mountwatch mountinfo: detach a, attach b (got '$seq')"
+    show_run
+fi
+umount "$dir/b" "$dir/e"
+
 vm_done

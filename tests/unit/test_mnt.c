@@ -1,5 +1,5 @@
-/* Unit tests for lib/mountinfo: the parser (escapes, optional fields,
- * malformed lines), lookup, the differ, and the findmnt-style options and
+/* Unit tests for lib/mnt: reading through libmount (escapes, optional
+ * fields, an empty source, lines it cannot parse), lookup, the differ, and the findmnt-style options and
  * propagation strings. */
 #include <errno.h>
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../lib/mountinfo.h"
+#include "../../lib/mnt.h"
 
 static const char sample[] =
 	"22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
@@ -22,11 +22,11 @@ static const char sample[] =
 
 static void parses_fields_and_escapes(void **state)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	const struct mnt_rec *r;
 
 	(void)state;
-	assert_int_equal(mountinfo_parse(&mi, sample, strlen(sample)), 0);
+	assert_int_equal(mnttab_parse(&mi, sample, strlen(sample)), 0);
 	assert_int_equal(mi.n, 4);
 	/* In the order of the text, and by id. */
 	assert_int_equal(mi.v[0].id, 22);
@@ -36,7 +36,7 @@ static void parses_fields_and_escapes(void **state)
 	assert_int_equal(mi.v[mi.by_id[1]].id, 22);
 	assert_int_equal(mi.v[mi.by_id[3]].id, 64);
 
-	r = mountinfo_find(&mi, 22);
+	r = mnttab_find(&mi, 22);
 	assert_non_null(r);
 	assert_int_equal(r->parent_id, 1);
 	assert_int_equal(r->id_old, 22);
@@ -50,103 +50,107 @@ static void parses_fields_and_escapes(void **state)
 	assert_string_equal(r->source, "proc");
 	assert_string_equal(r->sb_opts, "rw");
 
-	r = mountinfo_find(&mi, 63);
+	r = mnttab_find(&mi, 63);
 	assert_non_null(r);
 	assert_string_equal(r->target, "/mnt/my dir");
 	assert_string_equal(r->root, "/usr/share");
 	assert_string_equal(r->fields, "master:1 propagate_from:3");
 	assert_int_equal(r->major, 254);
 
-	r = mountinfo_find(&mi, 64);
+	r = mnttab_find(&mi, 64);
 	assert_non_null(r);
 	assert_string_equal(r->target, "/mnt/back\\slash\ttab");
 	assert_string_equal(r->source, "my src");
 	assert_string_equal(r->fields, "");
 	assert_string_equal(r->sb_opts, "rw,size=1024k");
 
-	assert_null(mountinfo_find(&mi, 2));
-	assert_null(mountinfo_find(&mi, 65));
-	mountinfo_free(&mi);
+	assert_null(mnttab_find(&mi, 2));
+	assert_null(mnttab_find(&mi, 65));
+	mnttab_free(&mi);
 }
 
 static void no_trailing_newline_and_empty_input(void **state)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	const char *one = "5 1 0:5 / /x rw - tmpfs t rw";
 
 	(void)state;
-	assert_int_equal(mountinfo_parse(&mi, one, strlen(one)), 0);
+	assert_int_equal(mnttab_parse(&mi, one, strlen(one)), 0);
 	assert_int_equal(mi.n, 1);
 	assert_string_equal(mi.v[0].sb_opts, "rw");
-	assert_int_equal(mountinfo_parse(&mi, "", 0), 0);
+	assert_int_equal(mnttab_parse(&mi, "", 0), 0);
 	assert_int_equal(mi.n, 0);
-	assert_int_equal(mountinfo_parse(&mi, "\n\n", 2), 0);
+	assert_int_equal(mnttab_parse(&mi, "\n\n", 2), 0);
 	assert_int_equal(mi.n, 0);
-	mountinfo_free(&mi);
+	mnttab_free(&mi);
 }
 
-static void refuses_malformed_lines(void **state)
+static void skips_malformed_lines_keeps_the_rest(void **state)
 {
 	static const char *const bad[] = {
 		"5 1 0:5 / /x rw tmpfs t rw",           /* no separator */
-		"5 1 0:5 / /x rw -",                    /* nothing after it */
-		"5 1 0:5 / /x rw - tmpfs t",            /* no super options */
-		"5 1 0:5 / /x rw - tmpfs t rw extra",   /* too much */
 		"x 1 0:5 / /x rw - tmpfs t rw",         /* id not a number */
 		"5 1 05 / /x rw - tmpfs t rw",          /* no colon */
-		"5 1 0:5x / /x rw - tmpfs t rw",        /* bad minor */
-		"5 1 0:99999999999 / /x rw - tmpfs t rw", /* minor too big */
-		"5  1 0:5 / /x rw - tmpfs t rw",        /* two spaces */
-		"99999999999999999999 1 0:5 / /x rw - tmpfs t rw", /* id too big */
 		"5 1 0:5 / /x",                         /* short */
-		"5 1 0:5 / /x rw a  b - tmpfs t rw",    /* empty optional field */
 		"-",
-		" ",
 	};
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[256];
 
-		/* A good line first: a bad one anywhere spoils the table. */
-		snprintf(text, sizeof(text), "1 0 0:1 / / rw - ext4 /dev/x rw\n%s\n", bad[i]);
-		assert_int_equal(mountinfo_parse(&mi, text, strlen(text)), -EBADMSG);
-		assert_int_equal(mi.n, 0);
+		snprintf(text, sizeof(text), "1 0 0:1 / / rw - ext4 /dev/x rw\n%s\n"
+			 "7 1 0:7 / /y rw - tmpfs y rw\n", bad[i]);
+		assert_int_equal(mnttab_parse(&mi, text, strlen(text)), 0);
+		assert_non_null(mnttab_find(&mi, 1));
+		assert_non_null(mnttab_find(&mi, 7));
 	}
-	/* An embedded NUL. */
-	assert_int_equal(mountinfo_parse(&mi, "5 1 0:5 / /x\0y rw - t s rw", 26), -EBADMSG);
-	mountinfo_free(&mi);
+	mnttab_free(&mi);
+}
+
+/* mount -t tmpfs "" DIR: the kernel writes an empty source field. */
+static void an_empty_source_is_a_mount_like_any_other(void **state)
+{
+	const char *text = "1 0 0:1 / / rw - ext4 /dev/x rw\n"
+			   "5 1 0:5 / /x rw - tmpfs  rw,size=4k\n";
+	struct mnttab mi = MNTTAB_INIT;
+	const struct mnt_rec *r;
+
+	(void)state;
+	assert_int_equal(mnttab_parse(&mi, text, strlen(text)), 0);
+	assert_int_equal(mi.n, 2);
+	r = mnttab_find(&mi, 5);
+	assert_non_null(r);
+	assert_string_equal(r->target, "/x");
+	assert_string_equal(r->fstype, "tmpfs");
+	assert_string_equal(r->source, "");
+	assert_string_equal(r->sb_opts, "rw,size=4k");
+	mnttab_free(&mi);
 }
 
 static void a_repeated_id_asks_for_another_reading(void **state)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	const char *twice = "5 1 0:5 / /x rw - tmpfs t rw\n5 1 0:5 / /y rw - tmpfs t rw\n";
 
 	(void)state;
-	assert_int_equal(mountinfo_parse(&mi, twice, strlen(twice)), -EAGAIN);
+	assert_int_equal(mnttab_parse(&mi, twice, strlen(twice)), -EAGAIN);
 	assert_int_equal(mi.n, 0);
-	mountinfo_free(&mi);
+	mnttab_free(&mi);
 }
 
 static void unescape(void **state)
 {
-	char a[] = "a\\040b\\134c\\012", b[] = "x\\04", c[] = "\\400\\7777", d[] = "\\\\040";
-	size_t n;
+	char a[] = "a\\040b\\134c\\012", b[] = "lower\\054dir", c[] = "plain";
 
 	(void)state;
-	n = mnt_unescape(a, strlen(a));
-	assert_int_equal(n, 6);
-	assert_memory_equal(a, "a b\\c\n", 6);
-	/* Cut short, out of range, not octal: left as they are. */
-	assert_int_equal(mnt_unescape(b, strlen(b)), 4);
-	assert_string_equal(b, "x\\04");
-	assert_int_equal(mnt_unescape(c, strlen(c)), 9);
-	assert_string_equal(c, "\\400\\7777");
-	/* A backslash then an escape: the first stays, the second decodes. */
-	assert_int_equal(mnt_unescape(d, strlen(d)), 2);
-	assert_string_equal(d, "\\ ");
+	assert_int_equal(mnt_unescape(a), 0);
+	assert_string_equal(a, "a b\\c\n");
+	assert_int_equal(mnt_unescape(b), 0);
+	assert_string_equal(b, "lower,dir");
+	assert_int_equal(mnt_unescape(c), 0);
+	assert_string_equal(c, "plain");
 }
 
 /* The differ's steps, as text. */
@@ -161,7 +165,7 @@ static int record(enum mnt_change what, const struct mnt_rec *old, const struct 
 	(void)arg;
 	snprintf(steps + n, sizeof(steps) - n, "%s %llu %s%s%s;", names[what],
 		 (unsigned long long)(cur ? cur->id : old->id), cur ? cur->target : old->target,
-		 what == MNT_MOVE ? " from " : "", what == MNT_MOVE ? old->target : "");
+		 what == MNTDIFF_MOVE ? " from " : "", what == MNTDIFF_MOVE ? old->target : "");
 	return 0;
 }
 
@@ -187,51 +191,51 @@ static void diffs_in_order(void **state)
 			    "14 1 0:99 / /other rw - tmpfs o rw\n"
 			    "20 1 0:50 / /new1 rw - tmpfs n rw\n"
 			    "21 20 0:51 / /new1/sub rw - tmpfs s rw\n";
-	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT;
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT;
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(mountinfo_parse(&a, before, strlen(before)), 0);
-	assert_int_equal(mountinfo_parse(&b, after, strlen(after)), 0);
+	assert_int_equal(mnttab_parse(&a, before, strlen(before)), 0);
+	assert_int_equal(mnttab_parse(&b, after, strlen(after)), 0);
 	steps[0] = '\0';
-	assert_int_equal(mountinfo_diff(&a, &b, record, NULL), 8);
+	assert_int_equal(mnttab_diff(&a, &b, record, NULL), 8);
 	assert_string_equal(steps, "detach 14 /reused;detach 11 /a/b;detach 10 /a;"
 				   "move 12 /n from /m;change 13 /c;"
 				   "attach 14 /other;attach 20 /new1;attach 21 /new1/sub;");
 	/* Nothing between a reading and itself. */
 	steps[0] = '\0';
-	assert_int_equal(mountinfo_diff(&b, &b, record, NULL), 0);
+	assert_int_equal(mnttab_diff(&b, &b, record, NULL), 0);
 	assert_string_equal(steps, "");
 	/* From nothing: all attaches; to nothing: all detaches. */
 	{
-		struct mountinfo none = MOUNTINFO_INIT;
+		struct mnttab none = MNTTAB_INIT;
 
 		steps[0] = '\0';
-		assert_int_equal(mountinfo_diff(&none, &a, record, NULL), 6);
-		assert_int_equal(mountinfo_diff(&a, &none, record, NULL), 6);
-		mountinfo_free(&none);
+		assert_int_equal(mnttab_diff(&none, &a, record, NULL), 6);
+		assert_int_equal(mnttab_diff(&a, &none, record, NULL), 6);
+		mnttab_free(&none);
 	}
 	/* A callback's error stops the walk. */
-	assert_int_equal(mountinfo_diff(&a, &b, stop_at_first, &calls), -ECANCELED);
+	assert_int_equal(mnttab_diff(&a, &b, stop_at_first, &calls), -ECANCELED);
 	assert_int_equal(calls, 1);
-	mountinfo_free(&a);
-	mountinfo_free(&b);
+	mnttab_free(&a);
+	mnttab_free(&b);
 }
 
 static void propagation_changes_are_changes(void **state)
 {
 	const char *before = "13 1 0:43 / /c rw shared:1 - tmpfs c rw\n";
 	const char *after = "13 1 0:43 / /c rw - tmpfs c rw\n";
-	struct mountinfo a = MOUNTINFO_INIT, b = MOUNTINFO_INIT;
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT;
 
 	(void)state;
-	assert_int_equal(mountinfo_parse(&a, before, strlen(before)), 0);
-	assert_int_equal(mountinfo_parse(&b, after, strlen(after)), 0);
+	assert_int_equal(mnttab_parse(&a, before, strlen(before)), 0);
+	assert_int_equal(mnttab_parse(&b, after, strlen(after)), 0);
 	steps[0] = '\0';
-	assert_int_equal(mountinfo_diff(&a, &b, record, NULL), 1);
+	assert_int_equal(mnttab_diff(&a, &b, record, NULL), 1);
 	assert_string_equal(steps, "change 13 /c;");
-	mountinfo_free(&a);
-	mountinfo_free(&b);
+	mnttab_free(&a);
+	mnttab_free(&b);
 }
 
 static const char *opts(const char *vfs, const char *sb)
@@ -282,13 +286,13 @@ static void propagation_as_findmnt_shows_it(void **state)
 
 static void dup_copies_everything(void **state)
 {
-	struct mountinfo mi = MOUNTINFO_INIT;
+	struct mnttab mi = MNTTAB_INIT;
 	struct mnt_rec *c, gone = { .id = 7 };
 
 	(void)state;
-	assert_int_equal(mountinfo_parse(&mi, sample, strlen(sample)), 0);
-	c = mnt_rec_dup(mountinfo_find(&mi, 63));
-	mountinfo_free(&mi); /* the copy must not point into it */
+	assert_int_equal(mnttab_parse(&mi, sample, strlen(sample)), 0);
+	c = mnt_rec_dup(mnttab_find(&mi, 63));
+	mnttab_free(&mi); /* the copy must not point into it */
 	assert_non_null(c);
 	assert_int_equal(c->id, 63);
 	assert_string_equal(c->target, "/mnt/my dir");
@@ -319,6 +323,67 @@ static void same_mount_needs_same_device_and_root(void **state)
 	b = a;
 	b.id = 2;
 	assert_false(mnt_rec_same_mount(&a, &b));
+	/* Another source: another filesystem. */
+	b = a;
+	b.source = "/dev/sdb1";
+	a.source = "/dev/sda1";
+	assert_false(mnt_rec_same_mount(&a, &b));
+}
+
+/* A reading after another parses only the lines that changed; the others
+ * keep the earlier records (and their strings). */
+static void a_later_reading_parses_only_what_changed(void **state)
+{
+	const char *before = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+			     "10 1 0:40 / /a rw - tmpfs a rw\n"
+			     "11 1 0:41 / /b rw - tmpfs b rw\n";
+	const char *after = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+			    "11 1 0:41 / /b ro - tmpfs b rw\n"
+			    "bad line\n"
+			    "12 1 0:42 / /c\\040d rw - tmpfs  rw\n";
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT;
+
+	(void)state;
+	assert_int_equal(mnttab_parse(&a, before, strlen(before)), 0);
+	assert_int_equal(mnttab_parse_since(&b, after, strlen(after), &a), 0);
+	assert_int_equal(b.n, 3);
+	/* Line 1 unchanged: the same record, the same strings. */
+	assert_ptr_equal(mnttab_find(&b, 1)->target, mnttab_find(&a, 1)->target);
+	assert_string_equal(mnttab_find(&b, 11)->vfs_opts, "ro");
+	assert_string_equal(mnttab_find(&b, 12)->target, "/c d");
+	assert_string_equal(mnttab_find(&b, 12)->source, "");
+	assert_null(mnttab_find(&b, 10));
+	steps[0] = '\0';
+	assert_int_equal(mnttab_diff(&a, &b, record, NULL), 3);
+	assert_string_equal(steps, "detach 10 /a;change 11 /b;attach 12 /c d;");
+	/* The earlier reading may go: the later one holds its own references. */
+	mnttab_free(&a);
+	assert_string_equal(mnttab_find(&b, 1)->source, "/dev/sda1");
+	/* And be read into again, from the later one. */
+	assert_int_equal(mnttab_parse_since(&a, before, strlen(before), &b), 0);
+	assert_int_equal(a.n, 3);
+	assert_string_equal(mnttab_find(&a, 10)->target, "/a");
+	mnttab_free(&a);
+	mnttab_free(&b);
+}
+
+/* Issue 15: a detach and an attach that reuse the id are not a move. */
+static void reused_id_with_another_source_is_detach_and_attach(void **state)
+{
+	const char *before = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+			     "10 1 0:40 / /a rw - tmpfs a rw\n";
+	const char *after = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+			    "10 1 0:40 / /b rw - tmpfs b rw\n";
+	struct mnttab a = MNTTAB_INIT, b = MNTTAB_INIT;
+
+	(void)state;
+	assert_int_equal(mnttab_parse(&a, before, strlen(before)), 0);
+	assert_int_equal(mnttab_parse(&b, after, strlen(after)), 0);
+	steps[0] = '\0';
+	assert_int_equal(mnttab_diff(&a, &b, record, NULL), 2);
+	assert_string_equal(steps, "detach 10 /a;attach 10 /b;");
+	mnttab_free(&a);
+	mnttab_free(&b);
 }
 
 int main(void)
@@ -326,7 +391,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_fields_and_escapes),
 		cmocka_unit_test(no_trailing_newline_and_empty_input),
-		cmocka_unit_test(refuses_malformed_lines),
+		cmocka_unit_test(skips_malformed_lines_keeps_the_rest),
+		cmocka_unit_test(an_empty_source_is_a_mount_like_any_other),
 		cmocka_unit_test(a_repeated_id_asks_for_another_reading),
 		cmocka_unit_test(unescape),
 		cmocka_unit_test(diffs_in_order),
@@ -335,7 +401,9 @@ int main(void)
 		cmocka_unit_test(propagation_as_findmnt_shows_it),
 		cmocka_unit_test(dup_copies_everything),
 		cmocka_unit_test(same_mount_needs_same_device_and_root),
+		cmocka_unit_test(reused_id_with_another_source_is_detach_and_attach),
+		cmocka_unit_test(a_later_reading_parses_only_what_changed),
 	};
 
-	return cmocka_run_group_tests_name("mountinfo", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("mnt", tests, NULL, NULL);
 }
