@@ -329,18 +329,10 @@ static int options_of(struct mountwatch *w, const struct mnt_rec *r, const char 
 /* Text for a human line: control bytes as \xHH so an event stays one line. */
 static void put_human(FILE *f, const char *s, const char *none)
 {
-	if (!s) {
+	if (!s)
 		fputs(none, f);
-		return;
-	}
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
+	else
+		out_human_text(f, s, strlen(s));
 }
 
 /* Prints the human line of one event. 0, or -ENOMEM. */
