@@ -727,6 +727,29 @@ static int prepare(struct detect_pidns *st)
 	return st->o.all ? run_checks(st) : CLI_CONTINUE;
 }
 
+/* auto found nothing: cli_run_method named the last method's reason; say
+ * every method's, so the line tells what is missing (a kernel, /proc). */
+static void say_every_reason(struct detect_pidns *st)
+{
+	char line[4 * METHOD_WHY_MAX], why[METHOD_WHY_MAX];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < detect_pidns_methods.n; i++) {
+		const struct method *m = &detect_pidns_methods.v[i];
+		int w;
+
+		if (m->probe(st, why, sizeof(why)) == 0 || (streq(m->name, "fdinfo") && !st->o.pid))
+			continue;
+		w = snprintf(line + n, sizeof(line) - n, "%s%s: %s", n ? "; " : "", m->name, why);
+		if (w < 0 || (size_t)w >= sizeof(line) - n)
+			break;
+		n += (size_t)w;
+	}
+	if (n)
+		msg_err("%s", line);
+}
+
 int detect_pidns_main(int argc, char **argv); /* for cmd/wishbox.c, through cmd/tools.h */
 
 int detect_pidns_main(int argc, char **argv)
@@ -739,6 +762,8 @@ int detect_pidns_main(int argc, char **argv)
 		r = prepare(&st);
 	if (r == CLI_CONTINUE) {
 		r = cli_run_method(&detect_pidns_methods, st.o.method, &st);
+		if (r == EXIT_UNSUPPORTED && (!st.o.method || streq(st.o.method, "auto")))
+			say_every_reason(&st);
 		/* --all shows the table even when no method could answer. */
 		if (r == EXIT_UNSUPPORTED && st.o.all) {
 			int w = emit(&st, NULL, NULL);
