@@ -40,7 +40,7 @@ static const char usage_text[] =
 	" -a, --all                 run every method and heuristic; show each verdict\n"
 	" -J, --json                print the answer as JSON\n"
 	" -q, --quiet               print nothing; the exit status is the answer\n"
-	"     --method NAME         auto (default), pidfd, nsfs, nsid or fdinfo\n"
+	"     --method NAME         auto (default), pidfd, nsfs, fdinfo or nsid\n"
 	" -v, --verbose             say which method is used and why\n"
 	"\n"
 	" -h, --help                display this help\n"
@@ -104,10 +104,10 @@ static const struct method detect_pidns_method_list[] = {
 	  pidfd_probe, pidfd_run },
 	{ "nsfs", "/proc/PID/ns/pid's nsfs inode against the initial one (3.8+)", nsfs_probe,
 	  nsfs_run },
-	{ "nsid", "NS_GET_ID against the initial PID namespace's fixed id (6.19+)", nsid_probe,
-	  nsid_run },
 	{ "fdinfo", "-p: the pidfd's NSpid in our own /proc: our namespace or a descendant (5.3+)",
 	  fdinfo_probe, fdinfo_run },
+	{ "nsid", "NS_GET_ID against the initial PID namespace's fixed id (6.19+)", nsid_probe,
+	  nsid_run },
 };
 
 const struct method_set detect_pidns_methods = METHOD_SET(detect_pidns_method_list);
@@ -388,8 +388,8 @@ static const struct check {
 } checks[] = {
 	{ "pidfd", false, &detect_pidns_method_list[0], measure_pidfd },
 	{ "nsfs", false, &detect_pidns_method_list[1], measure_nsfs },
-	{ "nsid", false, &detect_pidns_method_list[2], measure_nsid },
-	{ "fdinfo", false, &detect_pidns_method_list[3], measure_fdinfo },
+	{ "fdinfo", false, &detect_pidns_method_list[2], measure_fdinfo },
+	{ "nsid", false, &detect_pidns_method_list[3], measure_nsid },
 	{ "nspid", true, NULL, heur_nspid },
 	{ "kthreadd", true, NULL, heur_kthreadd },
 	{ "sched", true, NULL, heur_sched },
@@ -577,9 +577,16 @@ static int fdinfo_probe(const void *ctx, char *why, size_t len)
 
 static int nsid_probe(const void *ctx, char *why, size_t len)
 {
-	int r = pidns_fixed_ids_supported();
+	_cleanup_close_ int fd = own_ns_open();
+	int r;
 
 	(void)ctx;
+	if (fd < 0) {
+		snprintf(why, len, "no namespace fd: no PIDFD_GET_PID_NAMESPACE (6.11+), and "
+			 "/proc/self/ns/pid: %s", fd == -ENOENT ? "/proc is not mounted" : strerror(-fd));
+		return fd;
+	}
+	r = pidns_fixed_ids_supported();
 	if (r < 0) {
 		snprintf(why, len, "namespace ids are fixed only from 6.19 (no listns() here)");
 		return r;
@@ -600,12 +607,12 @@ static int nsfs_run(void *ctx, const struct method *m)
 
 static int nsid_run(void *ctx, const struct method *m)
 {
-	return report(ctx, m, measure_nsid, 2);
+	return report(ctx, m, measure_nsid, 3);
 }
 
 static int fdinfo_run(void *ctx, const struct method *m)
 {
-	return report(ctx, m, measure_fdinfo, 3);
+	return report(ctx, m, measure_fdinfo, 2);
 }
 
 /* --- command line --- */

@@ -284,7 +284,7 @@ in_child_ns() {
     run "$B/wishbox" features -J
     assert_success
     assert_equal "$(jq -r '.tools[] | select(.tool=="detect-pidns") | [.methods[].method] | join(" ")' <<<"$output")" \
-        "pidfd nsfs nsid fdinfo"
+        "pidfd nsfs fdinfo nsid"
     assert_equal "$(jq -r '.tools[] | select(.tool=="detect-pidns") | .methods[] | select(.reason == "") | .method' <<<"$output")" ""
     assert_equal "$(jq -r '.tools[] | select(.tool=="detect-pidns") | .auto' <<<"$output")" pidfd
 }
