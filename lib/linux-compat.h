@@ -31,6 +31,9 @@
 #ifndef __NR_listmount
 #define __NR_listmount 458 /* 6.8 */
 #endif
+#ifndef __NR_listns
+#define __NR_listns 470 /* 6.19 */
+#endif
 
 /* --- pidfd (include/uapi/linux/pidfd.h, wait.h) --- */
 #ifndef P_PIDFD
@@ -241,6 +244,9 @@ struct wb_fs_sysfs_path {
 #ifndef NS_GET_ID
 #define NS_GET_ID _IOR(0xb7, 13, __u64) /* 6.18 */
 #endif
+/* 6.19: fixed ids for the initial namespaces (enum init_ns_id, an enum in
+ * the UAPI header, hence a name of our own); the PID one is 4. */
+#define WB_PID_NS_INIT_ID 4
 
 /* --- AF_UNIX (include/uapi/asm-generic/socket.h) --- */
 #ifndef SO_PASSPIDFD

@@ -74,6 +74,7 @@ expect_unavailable() {
 }
 has_tool pidwait && expect_unavailable pidwait pidfd-info
 has_tool mountwatch && expect_unavailable mountwatch fanotify
+has_tool detect-pidns && expect_unavailable detect-pidns pidfd
 
 # --- the tool scenarios -------------------------------------------------------
 
