@@ -105,10 +105,10 @@ static const struct option longopts[] = {
 /* netlink: the receive buffer, sized to the wait set: every process may
  * end at once (a kill of a whole group), and each exit event costs the
  * queue about 1 KiB of kernel memory (the skb around ~100 bytes of data);
- * twice that per process, for its threads and the rest of the system's
+ * four times that per process, for its threads and the rest of the system's
  * exits meanwhile. */
-#define NETLINK_RCVBUF (256 << 10)
-#define NETLINK_RCVBUF_PER_PROCESS 2048
+#define NETLINK_RCVBUF (1 << 20)
+#define NETLINK_RCVBUF_PER_PROCESS 4096
 
 enum target_kind { FROM_ARG, FROM_PIDFD, FROM_PIDFILE };
 
