@@ -175,6 +175,11 @@ struct pidwait {
 	struct deadline deadline;
 	uint64_t t0;
 	bool reader_gone; /* stdout's reader went away: go on quietly */
+	/* Records go to memory and out to stdout once per wake-up (one write
+	 * for a batch of exits, not one per exit); NULL: straight to stdout. */
+	FILE *batch;
+	char *batch_buf;
+	size_t batch_len;
 	int ep;           /* the epoll set, -1 */
 	size_t *timers;   /* indices of the targets whose timer is armed */
 	size_t n_timers;
@@ -507,6 +512,32 @@ static void nl_signal_set(sigset_t *ret)
 	sig_drop_ignored(ret);
 }
 
+/* Writes the records kept since the last call to stdout. 0, or -errno of
+ * a write error (said; a reader that went away is none: the rest of the
+ * run is quiet). */
+static int flush_out(struct pidwait *pw)
+{
+	int r = 0;
+
+	if (!pw->batch || fflush(pw->batch) != 0 || pw->batch_len == 0)
+		return 0;
+	if (!pw->reader_gone) {
+		errno = 0;
+		if (fwrite(pw->batch_buf, 1, pw->batch_len, stdout) != pw->batch_len ||
+		    fflush(stdout) != 0 || ferror(stdout))
+			r = errno ? -errno : -EIO;
+		if (r == -EPIPE) {
+			clearerr(stdout);
+			pw->reader_gone = true;
+			r = 0;
+		} else if (r < 0) {
+			cli_write_failed(r);
+		}
+	}
+	rewind(pw->batch);
+	return r;
+}
+
 static bool finished(const struct pidwait *pw)
 {
 	return pw->reported >= pw->need;
@@ -563,8 +594,10 @@ static int report(struct pidwait *pw, struct target *t, const struct exit_status
 
 	t->done = true;
 	/* Out of the epoll set first: a --pidfd's file stays open through the
-	 * inherited descriptor, so closing ours would not remove it. */
-	if (pw->ep >= 0 && t->ref.fd >= 0)
+	 * inherited descriptor, so closing ours would not remove it. A pidfd
+	 * of our own leaves the set when it is closed (one syscall less per
+	 * exit). */
+	if (pw->ep >= 0 && t->ref.fd >= 0 && t->spec->kind == FROM_PIDFD)
 		(void)epoll_ctl(pw->ep, EPOLL_CTL_DEL, t->ref.fd, NULL);
 	pidref_close(&t->ref);
 	pw->reported++;
@@ -908,7 +941,7 @@ static int pidfd_event(struct pidwait *pw, struct target *t, uint32_t events, bo
 	struct exit_status st = { .known = false };
 
 	/* Our own child: reaping it gives the status, with any kernel. */
-	if (pidfd_reap_child(t->ref.fd, &st) == 0)
+	if (t->our_child && pidfd_reap_child(t->ref.fd, &st) == 0)
 		return report(pw, t, &st);
 	if (pw->nl.with_pidfds)
 		return pn_exited(pw, t);
@@ -923,19 +956,10 @@ static int pidfd_event(struct pidwait *pw, struct target *t, uint32_t events, bo
 	/* Reaped meanwhile (we were woken late)? Then no second round. */
 	if (pidfd_exit_info(t->ref.fd, &st) == 0)
 		return report(pw, t, &st);
-	/* A zombie: the status appears when its parent reaps it (POLLHUP).
-	 * Stop asking for POLLIN (it stays set); HUP is always reported. */
-	if (!t->timer_armed) {
-		struct epoll_event ev = { .events = 0, .data.u64 = (uint64_t)(t - pw->t) };
-
-		if (epoll_ctl(pw->ep, EPOLL_CTL_MOD, t->ref.fd, &ev) < 0) {
-			int e = -errno;
-
-			msg_errno(e, "epoll_ctl");
-			return e;
-		}
+	/* A zombie: the status appears when its parent reaps it (POLLHUP,
+	 * a new edge: the set is edge-triggered). */
+	if (!t->timer_armed)
 		arm_timer(pw, t, monotonic_ns() + ZOMBIE_GRACE_NS);
-	}
 	return 0;
 }
 
@@ -948,7 +972,9 @@ static int watch_pidfds(struct pidwait *pw)
 		return EXIT_RUNTIME;
 	}
 	for (size_t i = 0; i < pw->o.n; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
+		/* Edge-triggered: POLLIN stays set once the process has exited;
+		 * the exit, and the reap (POLLHUP), each wake us once. */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = i };
 
 		if (pw->t[i].done || pw->t[i].gone)
 			continue;
@@ -985,6 +1011,8 @@ static int pidfd_loop(struct pidwait *pw, bool info)
 		uint64_t next = next_timer(pw);
 		int n;
 
+		if (flush_out(pw) < 0)
+			return EXIT_RUNTIME;
 		if (deadline_passed(&pw->deadline))
 			return timed_out(pw);
 		n = wait_epoll(pw->ep, evs, (int)ARRAY_SIZE(evs), &pw->deadline, next);
@@ -1168,6 +1196,8 @@ static int run_procfs(void *ctx, const struct method *m)
 		wake = monotonic_ns() + interval;
 		if (pw->deadline.set && pw->deadline.end_ns < wake)
 			wake = pw->deadline.end_ns;
+		if (flush_out(pw) < 0)
+			return EXIT_RUNTIME;
 		ns_sleep_until(wake);
 	}
 	return finish(pw);
@@ -1386,6 +1416,8 @@ static int nl_loop(struct pidwait *pw)
 			break;
 		if (deadline_passed(&pw->deadline))
 			return timed_out(pw);
+		if (flush_out(pw) < 0)
+			return EXIT_RUNTIME;
 		n = wait_epoll(pw->ep, evs, (int)ARRAY_SIZE(evs), &pw->deadline, next_timer(pw));
 		if (n < 0) {
 			msg_errno(n, "epoll_wait");
@@ -1465,8 +1497,10 @@ static int run_netlink(void *ctx, const struct method *m)
 		}
 	}
 	nl_stop(pw);
-	if (pw->nl.caught)
+	if (pw->nl.caught) {
+		(void)flush_out(pw);
 		ret = die_of(pw->nl.caught, &pw->nl.sigs);
+	}
 	return ret;
 }
 
@@ -1537,18 +1571,11 @@ static int pn_report(struct pidwait *pw, struct target *t)
 /* Its pidfd says t has exited: report it once its event is in. */
 static int pn_exited(struct pidwait *pw, struct target *t)
 {
-	struct epoll_event ev = { .events = 0, .data.u64 = (uint64_t)(t - pw->t) };
-
 	t->pn_exited = true;
 	if (pn_settled(t))
 		return pn_report(pw, t);
-	/* Stop asking for POLLIN (it stays set); wait for the event. */
-	if (epoll_ctl(pw->ep, EPOLL_CTL_MOD, t->ref.fd, &ev) < 0) {
-		int e = -errno;
-
-		msg_errno(e, "epoll_ctl");
-		return e;
-	}
+	/* Wait for the event (the pidfd is edge-triggered: no more wake-ups
+	 * but the reap's). */
 	arm_timer(pw, t, monotonic_ns() + SETTLE_NS);
 	return 0;
 }
@@ -1616,8 +1643,10 @@ static int run_pidfd_netlink(void *ctx, const struct method *m)
 		}
 	}
 	nl_stop(pw);
-	if (pw->nl.caught)
+	if (pw->nl.caught) {
+		(void)flush_out(pw);
 		ret = die_of(pw->nl.caught, &pw->nl.sigs);
+	}
 	return ret;
 }
 
@@ -1839,7 +1868,9 @@ static int prepare(struct pidwait *pw)
 		pw->t[i].ref = (struct pidref)PIDREF_NULL;
 	}
 	pw->need = pw->o.count ? pw->o.count : pw->o.any ? 1 : pw->o.n;
-	out_init(&pw->out, stdout, pw->o.mode);
+	/* Human output too: a terminal sees each batch at once all the same. */
+	pw->batch = open_memstream(&pw->batch_buf, &pw->batch_len);
+	out_init(&pw->out, pw->batch ? pw->batch : stdout, pw->o.mode);
 	deadline_start(&pw->deadline, pw->o.timeout_set, pw->o.timeout_ns);
 	return CLI_CONTINUE;
 }
@@ -1856,6 +1887,11 @@ int pidwait_main(int argc, char **argv)
 		r = prepare(&pw);
 	if (r == CLI_CONTINUE)
 		r = pw.o.identify ? identify(&pw) : cli_run_method(&pidwait_methods, pw.o.method, &pw);
+	if (flush_out(&pw) < 0 && r != EXIT_USAGE)
+		r = EXIT_RUNTIME;
+	if (pw.batch)
+		fclose(pw.batch);
+	free(pw.batch_buf);
 	for (size_t k = 0; pw.t && k < pw.o.n; k++)
 		pidref_close(&pw.t[k].ref);
 	free(pw.t);
