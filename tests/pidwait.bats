@@ -13,13 +13,18 @@ setup() {
 }
 
 teardown() {
-    local p
+    local p live
+    # Only the jobs this shell has not reaped yet: a PID it has reaped may
+    # belong to another program by now (PIDs are reused fast on a busy
+    # machine), and killing it would be killing a stranger.
+    live=" $(jobs -p | tr '\n' ' ') "
     for p in "${BG[@]}"; do
-        kill -9 "$p" 2>/dev/null || true
+        [[ $live == *" $p "* ]] && kill -9 "$p" 2>/dev/null
     done
     for p in "${BG[@]}"; do
-        wait "$p" 2>/dev/null || true
+        [[ $live == *" $p "* ]] && wait "$p" 2>/dev/null
     done
+    true
     if [ -n "$CORE_PATTERN_SAVED" ]; then
         echo "$CORE_PATTERN_SAVED" >/proc/sys/kernel/core_pattern
     fi
