@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,7 +56,8 @@ static const char usage_text[] =
 	" -J, --json                one JSON object per exit (JSON Lines)\n"
 	" -P, --pairs               one KEY=\"value\" line per exit\n"
 	" -q, --quiet               print nothing\n"
-	"     --method NAME         auto, pidfd-info, pidfd, netlink or procfs\n"
+	"     --method NAME         auto, pidfd-info, pidfd-netlink, pidfd, netlink\n"
+	"                           or procfs\n"
 	" -v, --verbose             say which method is used and why\n"
 	"\n"
 	" -h, --help                display this help\n"
@@ -92,7 +94,21 @@ static const struct option longopts[] = {
 #define POLL_MAX_NS (100 * NSEC_PER_MSEC)
 /* netlink: re-checks of a process whose exit event came, from 50 us. */
 #define RECHECK_MIN_NS 50000ULL
-#define NETLINK_RCVBUF (256 << 10)
+/* The kernel sends a thread's exit event right after it made the process a
+ * zombie (exit_notify, then proc_exit_connector): how long to wait for the
+ * event of a process already seen ended. */
+#define SETTLE_NS (100 * NSEC_PER_MSEC)
+/* The epoll ids of the netlink socket and the signalfd, next to pidfds'
+ * target indices. */
+#define EP_NL_SOCKET UINT64_MAX
+#define EP_NL_SIGNAL (UINT64_MAX - 1)
+/* netlink: the receive buffer, sized to the wait set: every process may
+ * end at once (a kill of a whole group), and each exit event costs the
+ * queue about 1 KiB of kernel memory (the skb around ~100 bytes of data);
+ * four times that per process, for its threads and the rest of the system's
+ * exits meanwhile. */
+#define NETLINK_RCVBUF (1 << 20)
+#define NETLINK_RCVBUF_PER_PROCESS 4096
 
 enum target_kind { FROM_ARG, FROM_PIDFD, FROM_PIDFILE };
 
@@ -127,10 +143,20 @@ struct target {
 	bool done;
 	bool gone;      /* already gone at start (--exited) */
 	bool our_child; /* we can reap it */
-	/* netlink */
+	bool leader_exited; /* seen with its main thread gone, others running */
+	/* netlink and pidfd-netlink */
 	bool nl_leader_exited;
 	bool nl_status_known;
 	int nl_wstatus;
+	/* pidfd-netlink: seen unreaped after the first read of the queue, so
+	 * a later fork event of a new process with its PID ends its record
+	 * (nl_frozen); nl_tainted: events were lost since (that fork too?) */
+	bool nl_frozen;
+	bool nl_tainted;
+	bool nl_leader_early; /* the main thread's event came while the rest ran */
+	bool nl_after_leader; /* another thread's event came after the main one's */
+	bool pn_exited;       /* pidfd-netlink: its pidfd said it has exited */
+	uint64_t settle_until; /* netlink: how long to wait for the final event */
 	/* its timer: the pidfd-info zombie grace, netlink re-checks */
 	bool timer_armed;
 	uint64_t next_ns;
@@ -149,6 +175,11 @@ struct pidwait {
 	struct deadline deadline;
 	uint64_t t0;
 	bool reader_gone; /* stdout's reader went away: go on quietly */
+	/* Records go to memory and out to stdout once per wake-up (one write
+	 * for a batch of exits, not one per exit); NULL: straight to stdout. */
+	FILE *batch;
+	char *batch_buf;
+	size_t batch_len;
 	int ep;           /* the epoll set, -1 */
 	size_t *timers;   /* indices of the targets whose timer is armed */
 	size_t n_timers;
@@ -160,21 +191,32 @@ struct pidwait {
 		int caught;      /* the fatal signal that came, 0 */
 		uint64_t *index; /* pairs (pid, target index), sorted by pid */
 		size_t n_index;
+		bool lost;       /* ENOBUFS: events were dropped, not yet handled */
+		bool with_pidfds; /* pidfd-netlink: fork events too, no timers */
 	} nl;
 };
 
 static int probe_pidfd_info(const void *ctx, char *why, size_t len);
+static int probe_pidfd_netlink(const void *ctx, char *why, size_t len);
 static int probe_pidfd(const void *ctx, char *why, size_t len);
 static int probe_netlink(const void *ctx, char *why, size_t len);
 static int probe_procfs(const void *ctx, char *why, size_t len);
 static int run_pidfd_info(void *ctx, const struct method *m);
+static int run_pidfd_netlink(void *ctx, const struct method *m);
 static int run_pidfd(void *ctx, const struct method *m);
 static int run_netlink(void *ctx, const struct method *m);
 static int run_procfs(void *ctx, const struct method *m);
+static int nl_receive(struct pidwait *pw);
+static void pn_forget(struct pidwait *pw);
+static int pn_exited(struct pidwait *pw, struct target *t);
+static int pn_settle_due(struct pidwait *pw);
 
 static const struct method methods[] = {
 	{ "pidfd-info", "pidfd + epoll, exit status of any process from PIDFD_INFO_EXIT (6.15+)",
 	  probe_pidfd_info, run_pidfd_info },
+	{ "pidfd-netlink",
+	  "pidfd + epoll, exit status of any process from the proc connector, matched to the pidfd (5.3+, init PID namespace)",
+	  probe_pidfd_netlink, run_pidfd_netlink },
 	{ "pidfd", "pidfd + epoll (5.3+), exit status of own children only", probe_pidfd,
 	  run_pidfd },
 	{ "netlink", "proc connector exit events, exit status of any process (init PID namespace)",
@@ -208,13 +250,14 @@ static const char *origin(const struct target *t, char *buf, size_t len)
 	return buf;
 }
 
-/* pidwait never waits for itself (-ELOOP) nor for its parent (-EDEADLK),
- * which may be waiting for pidwait. */
+/* pidwait never waits for itself (-ELOOP) nor for its parent or any
+ * ancestor (-EDEADLK), which may be waiting for pidwait: that would never
+ * end. */
 static int refuse_self(pid_t pid)
 {
 	if (pid == getpid())
 		return -ELOOP;
-	if (pid == getppid())
+	if (pid_is_our_ancestor(pid) == 1)
 		return -EDEADLK;
 	return 0;
 }
@@ -255,6 +298,11 @@ static int resolve(struct target *t, bool need_pidfd, bool need_start)
 		r = pidref_open_fd(&t->ref, t->spec->given_fd);
 		if (r < 0)
 			return r;
+		if (t->ref.elsewhere) {
+			/* Alive outside our PID namespace: no PID nor /proc
+			 * entry here, only the pidfd tells when it ends. */
+			return 0;
+		}
 		if (t->ref.pid <= 0) {
 			/* Reaped already: a handle is never a stale one, so this
 			 * is an exit to report, not an error. Only pidfd-info can
@@ -333,6 +381,15 @@ static void raise_nofile(size_t n)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > n + 64 ? n + 64 : rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Whether a pidfd polls readable: its process has exited (a zombie, or
+ * reaped). */
+static bool pidfd_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP));
 }
 
 /* Sets t's timer to when (monotonic ns), keeping it in the timer list. */
@@ -455,6 +512,32 @@ static void nl_signal_set(sigset_t *ret)
 	sig_drop_ignored(ret);
 }
 
+/* Writes the records kept since the last call to stdout. 0, or -errno of
+ * a write error (said; a reader that went away is none: the rest of the
+ * run is quiet). */
+static int flush_out(struct pidwait *pw)
+{
+	int r = 0;
+
+	if (!pw->batch || fflush(pw->batch) != 0 || pw->batch_len == 0)
+		return 0;
+	if (!pw->reader_gone) {
+		errno = 0;
+		if (fwrite(pw->batch_buf, 1, pw->batch_len, stdout) != pw->batch_len ||
+		    fflush(stdout) != 0 || ferror(stdout))
+			r = errno ? -errno : -EIO;
+		if (r == -EPIPE) {
+			clearerr(stdout);
+			pw->reader_gone = true;
+			r = 0;
+		} else if (r < 0) {
+			cli_write_failed(r);
+		}
+	}
+	rewind(pw->batch);
+	return r;
+}
+
 static bool finished(const struct pidwait *pw)
 {
 	return pw->reported >= pw->need;
@@ -511,8 +594,10 @@ static int report(struct pidwait *pw, struct target *t, const struct exit_status
 
 	t->done = true;
 	/* Out of the epoll set first: a --pidfd's file stays open through the
-	 * inherited descriptor, so closing ours would not remove it. */
-	if (pw->ep >= 0 && t->ref.fd >= 0)
+	 * inherited descriptor, so closing ours would not remove it. A pidfd
+	 * of our own leaves the set when it is closed (one syscall less per
+	 * exit). */
+	if (pw->ep >= 0 && t->ref.fd >= 0 && t->spec->kind == FROM_PIDFD)
 		(void)epoll_ctl(pw->ep, EPOLL_CTL_DEL, t->ref.fd, NULL);
 	pidref_close(&t->ref);
 	pw->reported++;
@@ -570,13 +655,17 @@ static int timed_out(const struct pidwait *pw)
 	return EXIT_TIMEOUT;
 }
 
-/* pidwait itself or its parent named as what: says no; EXIT_USAGE. */
-static int say_refused(const char *what, int err)
+/* pidwait itself, its parent or an ancestor (pid) named as what: says no;
+ * EXIT_USAGE. */
+static int say_refused(const char *what, int err, pid_t pid)
 {
 	if (err == -ELOOP)
 		msg_err("%s: refusing to wait for pidwait itself", what);
-	else
+	else if (pid == getppid())
 		msg_err("%s: refusing to wait for pidwait's own parent (it may be waiting for pidwait)",
+			what);
+	else
+		msg_err("%s: refusing to wait for an ancestor of pidwait (it may be waiting for pidwait)",
 			what);
 	return EXIT_USAGE;
 }
@@ -610,9 +699,13 @@ static int say_open_error(const struct pidwait *pw, const struct target *t, int 
 			buf);
 		return EXIT_UNSUPPORTED;
 	case -ELOOP:
-	case -EDEADLK: return say_refused(buf, err);
+	case -EDEADLK: return say_refused(buf, err, t->ref.pid);
 	case -ENOTTY: msg_err("%s: not a pidfd", buf); return EXIT_RUNTIME;
 	case -ENOENT:
+		if (t->spec->kind == FROM_PIDFD) {
+			msg_err("%s: a thread's pidfd (PIDFD_THREAD), not a process's", buf);
+			return EXIT_RUNTIME;
+		}
 		/* pidfd_open refuses a thread that is not its process's main
 		 * thread (EINVAL before 6.9, ENOENT after). */
 		msg_err("%s: a thread ID, not a process ID (the process is its Tgid in /proc/%d/status)",
@@ -645,7 +738,12 @@ static int open_targets(struct pidwait *pw, bool need_pidfd, bool need_start)
 		if (r == 0)
 			continue;
 		if ((r == -ESRCH || r == -ESTALE) && pw->o.exited_ok) {
+			/* Reported as asked for: not under the identity of a
+			 * process that took the PID since. */
 			pidref_close(&t->ref);
+			t->ref = (struct pidref)PIDREF_NULL;
+			t->ref.pid = t->spec->pid;
+			t->ref.inode = t->spec->want_inode;
 			t->gone = true;
 			continue;
 		}
@@ -738,17 +836,13 @@ static int probe_pidfd(const void *ctx, char *why, size_t len)
 	return 0;
 }
 
-static int probe_netlink(const void *ctx, char *why, size_t len)
+/* Whether we may listen to the proc connector, with the reason. */
+static int nl_probe(char *why, size_t len)
 {
 	char caps[64];
-	int fd = -1, r = proc_start_readable();
+	int fd = -1, r;
 	uint32_t cookie = nl_cookie();
 
-	(void)ctx;
-	if (r < 0) {
-		snprintf(why, len, "needs /proc for start times: %s", strerror(-r));
-		return r;
-	}
 	r = pcn_open(&fd, 0);
 	if (r == 0)
 		r = nl_listen(fd, cookie, 200);
@@ -773,6 +867,37 @@ static int probe_netlink(const void *ctx, char *why, size_t len)
 		break;
 	default: snprintf(why, len, "proc connector: %s", strerror(-r)); break;
 	}
+	return r;
+}
+
+static int probe_netlink(const void *ctx, char *why, size_t len)
+{
+	int r = proc_start_readable();
+
+	(void)ctx;
+	if (r < 0) {
+		snprintf(why, len, "needs /proc for start times: %s", strerror(-r));
+		return r;
+	}
+	return nl_probe(why, len);
+}
+
+static int probe_pidfd_netlink(const void *ctx, char *why, size_t len)
+{
+	_cleanup_close_ int fd = pidfd_open_raw(getpid(), 0);
+	int r;
+
+	(void)ctx;
+	if (fd < 0) {
+		if (errno_is_not_supported(fd))
+			snprintf(why, len, "pidfd_open: not in this kernel (5.3+)");
+		else
+			snprintf(why, len, "pidfd_open: %s", strerror(-fd));
+		return fd;
+	}
+	r = nl_probe(why, len);
+	if (r == 0)
+		snprintf(why, len, "pidfd_open works and the proc connector listens: the exit status of any process");
 	return r;
 }
 
@@ -816,8 +941,10 @@ static int pidfd_event(struct pidwait *pw, struct target *t, uint32_t events, bo
 	struct exit_status st = { .known = false };
 
 	/* Our own child: reaping it gives the status, with any kernel. */
-	if (pidfd_reap_child(t->ref.fd, &st) == 0)
+	if (t->our_child && pidfd_reap_child(t->ref.fd, &st) == 0)
 		return report(pw, t, &st);
+	if (pw->nl.with_pidfds)
+		return pn_exited(pw, t);
 	if (!info)
 		return report(pw, t, &st);
 	if (events & EPOLLHUP) {
@@ -829,19 +956,10 @@ static int pidfd_event(struct pidwait *pw, struct target *t, uint32_t events, bo
 	/* Reaped meanwhile (we were woken late)? Then no second round. */
 	if (pidfd_exit_info(t->ref.fd, &st) == 0)
 		return report(pw, t, &st);
-	/* A zombie: the status appears when its parent reaps it (POLLHUP).
-	 * Stop asking for POLLIN (it stays set); HUP is always reported. */
-	if (!t->timer_armed) {
-		struct epoll_event ev = { .events = 0, .data.u64 = (uint64_t)(t - pw->t) };
-
-		if (epoll_ctl(pw->ep, EPOLL_CTL_MOD, t->ref.fd, &ev) < 0) {
-			int e = -errno;
-
-			msg_errno(e, "epoll_ctl");
-			return e;
-		}
+	/* A zombie: the status appears when its parent reaps it (POLLHUP,
+	 * a new edge: the set is edge-triggered). */
+	if (!t->timer_armed)
 		arm_timer(pw, t, monotonic_ns() + ZOMBIE_GRACE_NS);
-	}
 	return 0;
 }
 
@@ -854,7 +972,9 @@ static int watch_pidfds(struct pidwait *pw)
 		return EXIT_RUNTIME;
 	}
 	for (size_t i = 0; i < pw->o.n; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
+		/* Edge-triggered: POLLIN stays set once the process has exited;
+		 * the exit, and the reap (POLLHUP), each wake us once. */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = i };
 
 		if (pw->t[i].done || pw->t[i].gone)
 			continue;
@@ -891,6 +1011,8 @@ static int pidfd_loop(struct pidwait *pw, bool info)
 		uint64_t next = next_timer(pw);
 		int n;
 
+		if (flush_out(pw) < 0)
+			return EXIT_RUNTIME;
 		if (deadline_passed(&pw->deadline))
 			return timed_out(pw);
 		n = wait_epoll(pw->ep, evs, (int)ARRAY_SIZE(evs), &pw->deadline, next);
@@ -898,14 +1020,32 @@ static int pidfd_loop(struct pidwait *pw, bool info)
 			msg_errno(n, "epoll_wait");
 			return EXIT_RUNTIME;
 		}
+		/* pidfd-netlink: the queued exit events first, so that those of
+		 * the processes woken for are in. */
+		if (pw->nl.fd >= 0 && (r = nl_receive(pw)) < 0) {
+			msg_errno(r, "netlink receive");
+			return EXIT_RUNTIME;
+		}
 		for (int k = 0; k < n && !finished(pw) && r >= 0; k++) {
-			struct target *t = &pw->t[evs[k].data.u64];
+			struct target *t;
 
-			if (!t->done)
+			if (evs[k].data.u64 == EP_NL_SOCKET)
+				continue; /* read above */
+			if (evs[k].data.u64 == EP_NL_SIGNAL) {
+				int sig = sig_read(pw->nl.sfd);
+
+				if (sig > 0)
+					pw->nl.caught = sig;
+				continue;
+			}
+			t = &pw->t[evs[k].data.u64];
+			if (!t->done && !t->pn_exited)
 				r = pidfd_event(pw, t, evs[k].events, info);
 		}
+		if (pw->nl.caught)
+			return EXIT_RUNTIME;
 		if (r >= 0)
-			r = expire_zombies(pw);
+			r = pw->nl.with_pidfds ? pn_settle_due(pw) : expire_zombies(pw);
 	}
 	if (r < 0)
 		return EXIT_RUNTIME; /* said already, or a write error the dispatcher reports */
@@ -952,14 +1092,40 @@ static int proc_check(struct pidwait *pw, struct target *t, const struct exit_st
 {
 	struct exit_status st = { .known = false };
 	enum proc_state state;
-	int r = pidref_proc_state(&t->ref, &state, &st);
+	int r;
 
 	*ret_ended = false;
+	if (t->ref.elsewhere) {
+		/* A --pidfd process outside our PID namespace: /proc cannot
+		 * see it, its pidfd polls readable once it has exited. */
+		if (!pidfd_readable(t->ref.fd))
+			return 0;
+		*ret_ended = true;
+		return report(pw, t, &st);
+	}
+	r = pidref_proc_state(&t->ref, &state, &st);
 	if (r < 0)
 		return 0; /* /proc said nothing useful: try again later */
-	if (state == PROC_RUNNING)
+	if (state == PROC_LEADER_EXITED)
+		t->leader_exited = true;
+	if (state == PROC_RUNNING || state == PROC_LEADER_EXITED)
 		return 0;
+	if (pw->nl.fd >= 0 && t->leader_exited && !t->nl_after_leader) {
+		/* netlink: its main thread went first; the last thread's event,
+		 * with the process's status, follows the zombie: wait for it
+		 * (bounded). */
+		uint64_t now = monotonic_ns();
+
+		if (!t->settle_until)
+			t->settle_until = now + SETTLE_NS;
+		if (now < t->settle_until)
+			return 0;
+	}
 	*ret_ended = true;
+	/* Its main thread ended first: /proc shows that thread's own code,
+	 * not the process's (an exit_group() by another thread). */
+	if (t->leader_exited)
+		st.known = false;
 	if (status && status->known)
 		st = *status;
 	if (t->our_child) {
@@ -1030,6 +1196,8 @@ static int run_procfs(void *ctx, const struct method *m)
 		wake = monotonic_ns() + interval;
 		if (pw->deadline.set && pw->deadline.end_ns < wake)
 			wake = pw->deadline.end_ns;
+		if (flush_out(pw) < 0)
+			return EXIT_RUNTIME;
 		ns_sleep_until(wake);
 	}
 	return finish(pw);
@@ -1059,16 +1227,49 @@ static int on_nl_event(const struct pcn_event *ev, void *arg)
 	struct pidwait *pw = arg;
 	struct target *t;
 
+	if (ev->what == PCN_EVENT_FORK && pw->nl.with_pidfds && ev->child_pid == ev->child_tgid &&
+	    ev->child_tgid > 0) {
+		/* A new process with a PID we wait for. */
+		t = find_pid(pw, ev->child_tgid);
+		if (!t || t->done)
+			return 0;
+		if (pidfd_readable(t->ref.fd)) {
+			/* Ours has ended: this is a successor's birth, and no
+			 * later event for the PID is ours. */
+			t->nl_frozen = true;
+		} else {
+			/* Ours is alive, so this is its own birth: whatever
+			 * came before was a predecessor's. */
+			t->nl_status_known = false;
+			t->nl_leader_exited = false;
+			t->nl_leader_early = false;
+			t->nl_after_leader = false;
+		}
+		return 0;
+	}
 	if (ev->what != PCN_EVENT_EXIT || ev->tgid <= 0)
 		return 0;
 	t = find_pid(pw, ev->tgid);
-	if (!t || t->done)
+	if (!t || t->done || t->nl_frozen)
 		return 0;
 	/* Every thread's exit carries the status; the last one to go is the
 	 * process's (a group exit gives all of them the same). */
 	t->nl_status_known = true;
 	t->nl_wstatus = (int)ev->exit_code;
-	if (ev->pid == ev->tgid)
+	if (ev->pid == ev->tgid) {
+		t->nl_leader_exited = true;
+		/* Sent after the thread's exit_notify: the pidfd is readable
+		 * by now if the main thread was the last to go. */
+		if (pw->nl.with_pidfds && !pidfd_readable(t->ref.fd))
+			t->nl_leader_early = true;
+	} else if (t->nl_leader_exited || t->leader_exited) {
+		t->nl_after_leader = true;
+	}
+	if (pw->nl.with_pidfds)
+		return 0; /* the pidfd wakes us */
+	/* Its main thread gone before we listened (seen in /proc): another
+	 * thread's exit may be the process's. */
+	if (t->leader_exited)
 		t->nl_leader_exited = true;
 	if (t->nl_leader_exited) {
 		/* The event comes from do_exit(), before the process is a
@@ -1084,12 +1285,22 @@ static int nl_subscribe(struct pidwait *pw)
 {
 	int r;
 
+	size_t want = NETLINK_RCVBUF + pw->o.n * NETLINK_RCVBUF_PER_PROCESS, got = 0;
+	uint32_t events;
+
 	pw->nl.cookie = nl_cookie();
-	r = pcn_open(&pw->nl.fd, NETLINK_RCVBUF);
+	r = pcn_open(&pw->nl.fd, want);
+	/* 6.6+ sends only these; older kernels send everything. */
+	events = pw->nl.with_pidfds ? PCN_EVENT_EXIT | PCN_EVENT_FORK : PCN_EVENT_EXIT;
+	/* Unprivileged, net.core.rmem_max caps it (root forces it). The
+	 * kernel reports twice what it grants. */
+	if (r == 0 && pcn_rcvbuf(pw->nl.fd, &got) == 0 && got / 2 < want)
+		msg_info("netlink: a receive buffer of %zu KiB, not the %zu KiB wanted for %zu processes (net.core.rmem_max; CAP_NET_ADMIN forces it): exits that overflow it are re-checked through /proc",
+			 got / 2 / 1024, want / 1024, pw->o.n);
 	if (r == 0)
 		r = nl_listen(pw->nl.fd, pw->nl.cookie, 1000);
 	if (r == 0)
-		r = pcn_listen_exits_only(pw->nl.fd, pw->nl.cookie);
+		r = pcn_listen_only(pw->nl.fd, pw->nl.cookie, events);
 	return r;
 }
 
@@ -1152,8 +1363,10 @@ static int nl_check_due(struct pidwait *pw)
 	return r;
 }
 
-/* Reads every queued event. ret_lost: the queue overflowed. 0 or -errno. */
-static int nl_receive(struct pidwait *pw, bool *ret_lost)
+/* Reads every queued event; an overflow of the queue sets pw->nl.lost and
+ * (pidfd-netlink) forgets what the events said of the processes still
+ * waited for. 0 or -errno. */
+static int nl_receive(struct pidwait *pw)
 {
 	unsigned char buf[8192];
 
@@ -1163,7 +1376,9 @@ static int nl_receive(struct pidwait *pw, bool *ret_lost)
 		if (len == -EAGAIN)
 			return 0;
 		if (len == -ENOBUFS) {
-			*ret_lost = true;
+			pw->nl.lost = true;
+			if (pw->nl.with_pidfds)
+				pn_forget(pw);
 			continue;
 		}
 		if (len < 0)
@@ -1180,14 +1395,29 @@ static int nl_loop(struct pidwait *pw)
 	int r = 0;
 
 	while (r >= 0) {
-		bool lost = false;
 		int n;
 
+		/* Every queued event first, those of the processes a check
+		 * finds ended included. */
+		r = nl_receive(pw);
+		if (r < 0) {
+			msg_errno(r, "netlink receive");
+			return EXIT_RUNTIME;
+		}
+		if (pw->nl.lost) {
+			pw->nl.lost = false;
+			/* The queue overflowed: any exit may have been dropped.
+			 * Look at every process still waited for. */
+			msg_info("netlink: exit events were lost (ENOBUFS): re-checking %zu processes",
+				 arm_all_now(pw));
+		}
 		r = nl_check_due(pw);
 		if (r < 0 || finished(pw))
 			break;
 		if (deadline_passed(&pw->deadline))
 			return timed_out(pw);
+		if (flush_out(pw) < 0)
+			return EXIT_RUNTIME;
 		n = wait_epoll(pw->ep, evs, (int)ARRAY_SIZE(evs), &pw->deadline, next_timer(pw));
 		if (n < 0) {
 			msg_errno(n, "epoll_wait");
@@ -1198,22 +1428,11 @@ static int nl_loop(struct pidwait *pw)
 				r = sig_read(pw->nl.sfd);
 				if (r > 0)
 					pw->nl.caught = r;
-				continue;
 			}
-			r = nl_receive(pw, &lost);
-			if (r < 0) {
-				msg_errno(r, "netlink receive");
-				return EXIT_RUNTIME;
-			}
+			/* The socket's events: read at the top of the loop. */
 		}
 		if (pw->nl.caught)
 			return EXIT_RUNTIME;
-		if (lost) {
-			/* The queue overflowed: any exit may have been dropped.
-			 * Look at every process still waited for. */
-			msg_info("netlink: exit events were lost (ENOBUFS): re-checking %zu processes",
-				 arm_all_now(pw));
-		}
 		r = 0;
 	}
 	return r < 0 ? EXIT_RUNTIME : finish(pw);
@@ -1278,8 +1497,156 @@ static int run_netlink(void *ctx, const struct method *m)
 		}
 	}
 	nl_stop(pw);
-	if (pw->nl.caught)
+	if (pw->nl.caught) {
+		(void)flush_out(pw);
 		ret = die_of(pw->nl.caught, &pw->nl.sigs);
+	}
+	return ret;
+}
+
+/* --- pidfd-netlink: pidfds for identity and wake-up, the proc connector for
+ * the status ---
+ *
+ * Each process is held by a pidfd (it cannot be mistaken for another, and it
+ * wakes us when the process has exited), and the proc connector tells how
+ * each thread ended, by PID. Matching an event to a pidfd by PID alone would
+ * let a recycled PID lend its status, so the events are taken in the order
+ * the kernel queued them, with fork events as the boundaries of a PID's
+ * holders:
+ *
+ * - A fork event for a new process with PID P (not a thread) is queued
+ *   before that process first runs, so before any exit event of it. If our
+ *   process is alive then (its pidfd is not readable), the fork is its own
+ *   birth: what came before was a predecessor's and is forgotten. If ours has
+ *   exited, it is a successor's: nothing queued after it is ours.
+ * - An overflow (ENOBUFS) may have dropped such a fork: everything recorded
+ *   for the processes still waited for is forgotten, and a record made after
+ *   that is used only while the process is not yet reaped (its PID cannot
+ *   have a successor yet).
+ * - The kernel queues a thread's exit event right after that thread made the
+ *   process a zombie, so the pidfd may wake us first: we then wait (up to
+ *   SETTLE_NS) for the main thread's event, and for a process whose main
+ *   thread ended before the others, for one more thread's.
+ * What cannot be known is reported as unknown, never guessed. */
+
+/* An overflow: forget what events said of every process still waited for. */
+static void pn_forget(struct pidwait *pw)
+{
+	for (size_t i = 0; i < pw->o.n; i++) {
+		struct target *t = &pw->t[i];
+
+		if (t->done)
+			continue;
+		t->nl_status_known = false;
+		t->nl_leader_exited = false;
+		t->nl_after_leader = false;
+		t->nl_tainted = true;
+	}
+}
+
+/* Has t's final event come? */
+static bool pn_settled(const struct target *t)
+{
+	return t->nl_status_known && t->nl_leader_exited && (!t->nl_leader_early || t->nl_after_leader);
+}
+
+static int pn_report(struct pidwait *pw, struct target *t)
+{
+	struct exit_status st = { .known = false };
+	char buf[64];
+
+	/* After an overflow, a record is used only while no successor can
+	 * exist: the process not reaped yet. */
+	if (t->nl_status_known && (!t->nl_tainted || pidfd_not_reaped(t->ref.fd) == 0) &&
+	    exit_status_from_wait(t->nl_wstatus, &st) < 0)
+		st.known = false;
+	if (!st.known && pidfd_exit_info(t->ref.fd, &st) < 0)
+		st.known = false;
+	if (!st.known)
+		msg_info("%s: no exit event of its own within %llu ms", describe(t, buf, sizeof(buf)),
+			 SETTLE_NS / NSEC_PER_MSEC);
+	return report(pw, t, &st);
+}
+
+/* Its pidfd says t has exited: report it once its event is in. */
+static int pn_exited(struct pidwait *pw, struct target *t)
+{
+	t->pn_exited = true;
+	if (pn_settled(t))
+		return pn_report(pw, t);
+	/* Wait for the event (the pidfd is edge-triggered: no more wake-ups
+	 * but the reap's). */
+	arm_timer(pw, t, monotonic_ns() + SETTLE_NS);
+	return 0;
+}
+
+/* The processes waiting for their event: reported once it is in, or when
+ * their time is up. 0 or -errno. */
+static int pn_settle_due(struct pidwait *pw)
+{
+	uint64_t now = monotonic_ns();
+	int r = 0;
+
+	for (size_t j = 0; j < pw->n_timers && !finished(pw) && r >= 0; j++) {
+		struct target *t = &pw->t[pw->timers[j]];
+
+		if (!t->done && t->timer_armed && (pn_settled(t) || t->next_ns <= now))
+			r = pn_report(pw, t);
+	}
+	return r;
+}
+
+/* The socket and the signalfd join the pidfds' epoll set. 0 or -errno. */
+static int pn_watch(struct pidwait *pw)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EP_NL_SOCKET };
+
+	if (epoll_ctl(pw->ep, EPOLL_CTL_ADD, pw->nl.fd, &ev) < 0)
+		return -errno;
+	ev.data.u64 = EP_NL_SIGNAL;
+	if (pw->nl.sfd >= 0 && epoll_ctl(pw->ep, EPOLL_CTL_ADD, pw->nl.sfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Listening before any pidfd is opened, so that no exit slips between. */
+static int run_pidfd_netlink(void *ctx, const struct method *m)
+{
+	struct pidwait *pw = ctx;
+	int r, ret;
+
+	pw->method = m->name;
+	pw->nl.with_pidfds = true;
+	r = nl_subscribe(pw);
+	if (r < 0) {
+		msg_errno(r, "cannot listen to the proc connector");
+		nl_stop(pw);
+		return EXIT_RUNTIME;
+	}
+	nl_signal_set(&pw->nl.sigs);
+	pw->nl.sfd = sig_signalfd(&pw->nl.sigs);
+	ret = open_targets(pw, true, false);
+	if (ret == EXIT_OK && finished(pw)) {
+		ret = finish(pw);
+	} else if (ret == EXIT_OK) {
+		if ((r = nl_index_targets(pw)) < 0) {
+			msg_errno(r, "cannot keep %zu processes", pw->o.n);
+			ret = EXIT_RUNTIME;
+		} else if ((ret = watch_pidfds(pw)) == EXIT_OK) {
+			if ((r = pn_watch(pw)) < 0) {
+				msg_errno(r, "epoll");
+				ret = EXIT_RUNTIME;
+			} else {
+				say_waiting(pw);
+				ret = pidfd_loop(pw, false);
+			}
+		}
+	}
+	nl_stop(pw);
+	if (pw->nl.caught) {
+		(void)flush_out(pw);
+		ret = die_of(pw->nl.caught, &pw->nl.sigs);
+	}
 	return ret;
 }
 
@@ -1298,6 +1665,8 @@ static int identify(struct pidwait *pw)
 					      : pidref_open_pid(&t->ref, s->pid);
 
 		origin(t, buf, sizeof(buf));
+		if (r == 0 && t->ref.elsewhere)
+			r = -EREMOTE;
 		if (r == 0 && t->ref.pid <= 0)
 			r = -ESRCH;
 		if (r == 0 && !t->ref.inode)
@@ -1313,6 +1682,16 @@ static int identify(struct pidwait *pw)
 			msg_err("--identify needs pidfs (Linux 6.9+): pidfd inodes are not unique here");
 			return EXIT_UNSUPPORTED;
 		case -ENOTTY: msg_err("%s: not a pidfd", buf); return EXIT_RUNTIME;
+		case -ENOENT:
+			if (s->kind == FROM_PIDFD)
+				msg_err("%s: a thread's pidfd (PIDFD_THREAD), not a process's", buf);
+			else
+				msg_err("%s: a thread ID, not a process ID (the process is its Tgid in /proc/%d/status)",
+					buf, (int)s->pid);
+			return EXIT_RUNTIME;
+		case -EREMOTE:
+			msg_err("%s: the process has no PID in this PID namespace", buf);
+			return EXIT_RUNTIME;
 		default: msg_errno(r, "%s", buf); return EXIT_RUNTIME;
 		}
 		out_begin(&pw->out);
@@ -1352,7 +1731,7 @@ static int parse_spec(struct target_spec *s, pid_t pid_max)
 		return EXIT_USAGE;
 	}
 	r = refuse_self(s->pid);
-	return r < 0 ? say_refused(s->src, r) : CLI_CONTINUE;
+	return r < 0 ? say_refused(s->src, r, s->pid) : CLI_CONTINUE;
 }
 
 static int read_pidfiles(struct pidwait_opts *o, pid_t pid_max)
@@ -1376,11 +1755,15 @@ static int read_pidfiles(struct pidwait_opts *o, pid_t pid_max)
 		case -EINVAL:
 			msg_err("%s: not a pidfile: '%s' is not a PID", s->src, what);
 			return EXIT_RUNTIME;
+		case -ETIMEDOUT:
+			msg_err("%s: a FIFO whose writer did not finish within %d ms (no end of file)",
+				s->src, PIDFILE_FIFO_WAIT_MS);
+			return EXIT_RUNTIME;
 		default: msg_errno(r, "cannot read %s", s->src); return EXIT_RUNTIME;
 		}
 		r = refuse_self(s->pid);
 		if (r < 0)
-			return say_refused(s->src, r);
+			return say_refused(s->src, r, s->pid);
 	}
 	return CLI_CONTINUE;
 }
@@ -1485,7 +1868,9 @@ static int prepare(struct pidwait *pw)
 		pw->t[i].ref = (struct pidref)PIDREF_NULL;
 	}
 	pw->need = pw->o.count ? pw->o.count : pw->o.any ? 1 : pw->o.n;
-	out_init(&pw->out, stdout, pw->o.mode);
+	/* Human output too: a terminal sees each batch at once all the same. */
+	pw->batch = open_memstream(&pw->batch_buf, &pw->batch_len);
+	out_init(&pw->out, pw->batch ? pw->batch : stdout, pw->o.mode);
 	deadline_start(&pw->deadline, pw->o.timeout_set, pw->o.timeout_ns);
 	return CLI_CONTINUE;
 }
@@ -1502,6 +1887,11 @@ int pidwait_main(int argc, char **argv)
 		r = prepare(&pw);
 	if (r == CLI_CONTINUE)
 		r = pw.o.identify ? identify(&pw) : cli_run_method(&pidwait_methods, pw.o.method, &pw);
+	if (flush_out(&pw) < 0 && r != EXIT_USAGE)
+		r = EXIT_RUNTIME;
+	if (pw.batch)
+		fclose(pw.batch);
+	free(pw.batch_buf);
 	for (size_t k = 0; pw.t && k < pw.o.n; k++)
 		pidref_close(&pw.t[k].ref);
 	free(pw.t);

@@ -219,9 +219,10 @@ int pidfd_get_pid(int fd, pid_t *ret_pid)
 		*ret_pid = (pid_t)info.pid;
 		return 0;
 	}
-	if (r == -ESRCH)
-		return -ESRCH;
-	/* Before 6.13: "Pid:\t1234" in fdinfo, -1 once reaped (5.3+). */
+	/* PIDFD_GET_INFO says ESRCH both when the process was reaped and when
+	 * it lives outside our PID namespace: fdinfo tells them apart. Before
+	 * 6.13 fdinfo is all there is: "Pid:\t1234", -1 once reaped, 0 when
+	 * not in our PID namespace (5.3+). */
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "re");
 	if (!f)
@@ -234,7 +235,9 @@ int pidfd_get_pid(int fd, pid_t *ret_pid)
 	fclose(f);
 	if (!found)
 		return -ENOTTY;
-	if (pid <= 0)
+	if (pid == 0)
+		return -EREMOTE;
+	if (pid < 0)
 		return -ESRCH;
 	*ret_pid = (pid_t)pid;
 	return 0;
@@ -363,11 +366,20 @@ int pidref_open_fd(struct pidref *r, int fd)
 
 	if (ret < 0)
 		return ret;
+	/* A thread's pidfd (PIDFD_THREAD, 6.9+, shows as O_EXCL) tells when
+	 * that thread ends, not the process. */
+	ret = fcntl(fd, F_GETFL);
+	if (ret < 0)
+		return -errno;
+	if (ret & PIDFD_THREAD)
+		return -ENOENT;
 	n.fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (n.fd < 0)
 		return -errno;
 	ret = pidfd_get_pid(n.fd, &n.pid);
-	if (ret < 0 && ret != -ESRCH) {
+	if (ret == -EREMOTE)
+		n.elsewhere = true;
+	else if (ret < 0 && ret != -ESRCH) {
 		close(n.fd);
 		return ret;
 	}
@@ -449,10 +461,14 @@ int pidref_proc_state(const struct pidref *r, enum proc_state *ret_state,
 		goto gone;
 	if (ret < 0)
 		return ret;
-	if (st.state != 'Z' && st.state != 'X') {
+	/* A zombie main thread whose other threads still run (it called
+	 * pthread_exit): the process lives until its last thread exits. */
+	if ((st.state != 'Z' && st.state != 'X') || st.num_threads > 1) {
 		if (r->fd >= 0 && pidfd_not_reaped(r->fd) < 0)
 			goto gone;
-		*ret_state = PROC_RUNNING;
+		*ret_state = st.num_threads > 1 && (st.state == 'Z' || st.state == 'X')
+				     ? PROC_LEADER_EXITED
+				     : PROC_RUNNING;
 		*ret_status = status;
 		return 0;
 	}
@@ -471,6 +487,11 @@ int pidref_proc_state(const struct pidref *r, enum proc_state *ret_state,
 	if (ret < 0 || (r->start && st.start != r->start) ||
 	    (r->fd >= 0 && pidfd_not_reaped(r->fd) < 0))
 		goto gone;
+	if (st.num_threads > 1 || (st.state != 'Z' && st.state != 'X')) {
+		*ret_state = st.num_threads > 1 ? PROC_LEADER_EXITED : PROC_RUNNING;
+		*ret_status = status;
+		return 0;
+	}
 	if (permitted && st.exit_code >= 0 && st.exit_code <= INT_MAX &&
 	    exit_status_from_wait((int)st.exit_code, &status) < 0)
 		status.known = false;
@@ -480,6 +501,32 @@ int pidref_proc_state(const struct pidref *r, enum proc_state *ret_state,
 gone:
 	*ret_state = PROC_GONE;
 	*ret_status = status;
+	return 0;
+}
+
+int pid_is_our_ancestor(pid_t pid)
+{
+	pid_t p = getppid();
+
+	/* Up the parent chain; a bound in case /proc changes under us. */
+	for (int depth = 0; p > 0 && depth < 4096; depth++) {
+		struct procstat st = { .ppid = 0 };
+		char path[32], buf[2048];
+		size_t n = 0;
+		int r;
+
+		if (p == pid)
+			return 1;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)p);
+		r = read_file_buf(AT_FDCWD, path, buf, sizeof(buf), &n);
+		if (r == 0)
+			r = procstat_parse(buf, n, &st);
+		if (r == -ENOENT || r == -ESRCH)
+			return 0; /* it ended meanwhile: its children were reparented */
+		if (r < 0)
+			return r;
+		p = st.ppid;
+	}
 	return 0;
 }
 

@@ -20,9 +20,10 @@ struct pidref {
 	int fd;         /* pidfd, or -1 */
 	uint64_t inode; /* pidfs inode of the pidfd (unique for the boot), 0 when unknown */
 	uint64_t start; /* start time in clock ticks after boot, 0 when unknown */
+	bool elsewhere; /* a pidfd of a process outside our PID namespace: pid 0 */
 };
 
-#define PIDREF_NULL { .pid = 0, .fd = -1, .inode = 0, .start = 0 }
+#define PIDREF_NULL { .pid = 0, .fd = -1, .inode = 0, .start = 0, .elsewhere = false }
 
 /* --- parsing --- */
 
@@ -68,7 +69,8 @@ int pidfd_inode(int fd, uint64_t *ret_inode);
 /* Whether fd is a pidfd: 0 yes, -EBADF not open, -ENOTTY something else. */
 int pidfd_check(int fd);
 /* The PID a pidfd refers to in our PID namespace (PIDFD_GET_INFO, else the
- * "Pid:" line of /proc/self/fdinfo): -ESRCH once the process was reaped. */
+ * "Pid:" line of /proc/self/fdinfo): -ESRCH once the process was reaped,
+ * -EREMOTE while it lives outside our PID namespace (it has no PID here). */
 int pidfd_get_pid(int fd, pid_t *ret_pid);
 /* 0 while the process has not been reaped (running or zombie), -ESRCH
  * once it has been (pidfd_send_signal with signal 0, 5.1+). */
@@ -94,7 +96,9 @@ int pidfd_reap_child(int fd, struct exit_status *ret);
  * thread; -ENOSYS no pidfd_open. */
 int pidref_open_pid(struct pidref *r, pid_t pid);
 /* Takes over a pidfd we were given (duplicated, so the caller's stays
- * open): pid (0 when already reaped), inode. -ENOTTY not a pidfd. */
+ * open): pid (0 when already reaped, or with elsewhere set when the process
+ * lives outside our PID namespace), inode. -ENOTTY not a pidfd; -ENOENT a
+ * thread's pidfd (PIDFD_THREAD), which would tell only that thread's end. */
 int pidref_open_fd(struct pidref *r, int fd);
 /* Records the start time from /proc/PID/stat. With a pidfd, checks
  * afterwards that the process was not reaped meanwhile, so the start time is
@@ -104,9 +108,18 @@ void pidref_close(struct pidref *r);
 
 /* What /proc says about the process of a handle, through one /proc/PID
  * directory fd (every read names the same process). */
-enum proc_state { PROC_RUNNING, PROC_ZOMBIE, PROC_GONE };
+enum proc_state {
+	PROC_RUNNING,
+	/* The main thread has exited (a zombie) while other threads run: the
+	 * process lives until the last one exits, and /proc will then show the
+	 * main thread's own exit code, not the process's (exit_group's). */
+	PROC_LEADER_EXITED,
+	PROC_ZOMBIE,
+	PROC_GONE,
+};
 /* Sets *ret_state; PROC_GONE when /proc/PID is missing or holds another
- * process (a different start time). For a zombie, *ret_status is known when
+ * process (a different start time). A zombie main thread with other threads
+ * still running (pthread_exit) is PROC_LEADER_EXITED: the process lives on. For a zombie, *ret_status is known when
  * field 52 could be trusted: the kernel shows 0 there to whoever may not
  * ptrace-read the process, so it is used only when /proc/PID/ns/pid (the same
  * permission check) can be read. r->start must be set, or r->fd (then a
@@ -114,6 +127,9 @@ enum proc_state { PROC_RUNNING, PROC_ZOMBIE, PROC_GONE };
 int pidref_proc_state(const struct pidref *r, enum proc_state *ret_state,
 		      struct exit_status *ret_status);
 
+/* Whether pid is our parent, or its parent, and so on up (waiting for it
+ * could wait for ever): 1, 0, or -errno. */
+int pid_is_our_ancestor(pid_t pid);
 /* Whether pid is our own child (it can be reaped by us): 1, 0, or -errno. */
 int pid_is_our_child(pid_t pid);
 /* Reaps our own exited child by PID (safe: a child's PID cannot be reused

@@ -55,6 +55,17 @@ int pcn_open(int *ret_fd, size_t rcvbuf)
 	return 0;
 }
 
+int pcn_rcvbuf(int fd, size_t *ret_bytes)
+{
+	int size = 0;
+	socklen_t len = sizeof(size);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0)
+		return -errno;
+	*ret_bytes = size > 0 ? (size_t)size : 0;
+	return 0;
+}
+
 static int send_op(int fd, uint32_t cookie, const void *op, size_t op_len)
 {
 	unsigned char buf[NLMSG_SPACE(CN_MSG_HDR + 8)];
@@ -90,11 +101,18 @@ int pcn_listen(int fd, uint32_t cookie)
 	return send_op(fd, cookie, &op, sizeof(op));
 }
 
-int pcn_listen_exits_only(int fd, uint32_t cookie)
+int pcn_listen_only(int fd, uint32_t cookie, uint32_t events)
 {
-	struct wb_proc_input in = { .mcast_op = PROC_CN_MCAST_LISTEN, .event_type = PCN_EVENT_EXIT };
+	/* The kernel's filter sends an event when its type has a bit in
+	 * common with event_type (6.6+). */
+	struct wb_proc_input in = { .mcast_op = PROC_CN_MCAST_LISTEN, .event_type = events };
 
 	return send_op(fd, cookie, &in, sizeof(in));
+}
+
+int pcn_listen_exits_only(int fd, uint32_t cookie)
+{
+	return pcn_listen_only(fd, cookie, PCN_EVENT_EXIT);
 }
 
 int pcn_ignore(int fd, uint32_t cookie)
@@ -200,6 +218,13 @@ static int parse_cn(const unsigned char *p, size_t len, pcn_event_fn fn, void *a
 		ev.exit_signal = get32(p + PE_HDR + 12);
 		ev.parent_pid = (pid_t)get32(p + PE_HDR + 16);
 		ev.parent_tgid = (pid_t)get32(p + PE_HDR + 20);
+	} else if (ev.what == PCN_EVENT_FORK) {
+		if (data_len < PE_HDR + 16)
+			return -EBADMSG;
+		ev.parent_pid = (pid_t)get32(p + PE_HDR);
+		ev.parent_tgid = (pid_t)get32(p + PE_HDR + 4);
+		ev.child_pid = (pid_t)get32(p + PE_HDR + 8);
+		ev.child_tgid = (pid_t)get32(p + PE_HDR + 12);
 	}
 	r = fn(&ev, arg);
 	return r < 0 ? r : 1;

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #define PCN_EVENT_NONE 0x00000000U /* the ACK of a LISTEN or IGNORE */
+#define PCN_EVENT_FORK 0x00000001U
 #define PCN_EVENT_EXIT 0x80000000U
 
 struct pcn_event {
@@ -31,14 +32,21 @@ struct pcn_event {
 	pid_t tgid; /* its process */
 	uint32_t exit_code; /* wait-status encoding */
 	uint32_t exit_signal;
-	pid_t parent_pid;
+	pid_t parent_pid; /* EXIT and FORK */
 	pid_t parent_tgid;
+	/* PCN_EVENT_FORK: a new thread (child_pid != child_tgid) or a new
+	 * process (child_pid == child_tgid), sent before it first runs. */
+	pid_t child_pid;
+	pid_t child_tgid;
 };
 
 /* A netlink socket bound to the proc connector's group (non-blocking,
  * close-on-exec), with a receive buffer of at least rcvbuf bytes when the
  * system allows (SO_RCVBUFFORCE for root, else up to rmem_max). */
 int pcn_open(int *ret_fd, size_t rcvbuf);
+/* The receive buffer the socket got, in bytes as the kernel counts them
+ * (twice what was asked: it counts its own overhead too). */
+int pcn_rcvbuf(int fd, size_t *ret_bytes);
 
 /* Asks for events: the classic LISTEN, for all events. Its ACK (multicast
  * like every event, so others see it too) carries cookie + 1: pick one that
@@ -47,6 +55,8 @@ int pcn_listen(int fd, uint32_t cookie);
 /* After pcn_listen: asks the kernel to send this socket exit events only
  * (6.6+; older kernels ignore the request, so filter anyway). No ACK. */
 int pcn_listen_exits_only(int fd, uint32_t cookie);
+/* The same for a mask of PCN_EVENT_* (PCN_EVENT_EXIT | PCN_EVENT_FORK). */
+int pcn_listen_only(int fd, uint32_t cookie, uint32_t events);
 int pcn_ignore(int fd, uint32_t cookie);
 
 /* Waits up to timeout_ms for the ACK of the request sent with cookie: 0

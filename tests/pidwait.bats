@@ -4,7 +4,7 @@
 
 load helpers
 
-METHODS="pidfd-info pidfd netlink procfs"
+METHODS="pidfd-info pidfd-netlink pidfd netlink procfs"
 
 setup() {
     T=$BATS_TEST_TMPDIR
@@ -13,13 +13,18 @@ setup() {
 }
 
 teardown() {
-    local p
+    local p live
+    # Only the jobs this shell has not reaped yet: a PID it has reaped may
+    # belong to another program by now (PIDs are reused fast on a busy
+    # machine), and killing it would be killing a stranger.
+    live=" $(jobs -p | tr '\n' ' ') "
     for p in "${BG[@]}"; do
-        kill -9 "$p" 2>/dev/null || true
+        [[ $live == *" $p "* ]] && kill -9 "$p" 2>/dev/null
     done
     for p in "${BG[@]}"; do
-        wait "$p" 2>/dev/null || true
+        [[ $live == *" $p "* ]] && wait "$p" 2>/dev/null
     done
+    true
     if [ -n "$CORE_PATTERN_SAVED" ]; then
         echo "$CORE_PATTERN_SAVED" >/proc/sys/kernel/core_pattern
     fi
@@ -149,8 +154,8 @@ with_pidfd() {
 
 # --- how a process ended ---
 
-@test "pidfd-info and netlink report a non-child's exit code (double fork)" {
-    for m in pidfd-info netlink; do
+@test "pidfd-info, pidfd-netlink and netlink report a non-child's exit code (double fork)" {
+    for m in pidfd-info pidfd-netlink netlink; do
         rm -f "$T/g" "$T/gpid"
         grandchild 7
         start_pidwait -J --method "$m" "$gpid"
@@ -253,7 +258,7 @@ with_pidfd() {
 }
 
 @test "killed by a signal: the signal's name, through every method that can know" {
-    for m in pidfd-info netlink procfs; do
+    for m in pidfd-info pidfd-netlink netlink procfs; do
         rm -f "$T/g"
         gated_kill KILL
         start_pidwait -J --method "$m" "$gpid"
@@ -281,7 +286,7 @@ with_pidfd() {
 @test "a core dump is reported (core_pattern set and restored by the test)" {
     CORE_PATTERN_SAVED=$(cat /proc/sys/kernel/core_pattern)
     echo "$T/core.%p" >/proc/sys/kernel/core_pattern
-    for m in pidfd-info netlink; do
+    for m in pidfd-info pidfd-netlink netlink; do
         rm -f "$T/g"
         gated_kill SEGV
         start_pidwait -J --method "$m" "$gpid"
@@ -485,7 +490,7 @@ with_pidfd() {
     finish_pidwait
     assert_equal "$status" 7
     assert_equal "$output" "$gpid exited with code 7"
-    for m in pidfd-info netlink; do
+    for m in pidfd-info pidfd-netlink netlink; do
         rm -f "$T/g"
         gated_kill KILL
         start_pidwait -q --exit-status --method "$m" "$gpid"
@@ -560,6 +565,12 @@ with_pidfd() {
     run --separate-stderr "$B/pidwait" --exited "$s:$((ino + 1))"
     assert_success
     assert_equal "$output" "$s exited (status unknown)"
+    # Reported as the process asked for, not as the one now holding the PID.
+    for m in $METHODS; do
+        run --separate-stderr "$B/pidwait" -J --method "$m" --exited "$s:$((ino + 1))"
+        assert_success
+        assert_equal "$(j .pid):$(j .inode)" "$s:$((ino + 1))"
+    done
 }
 
 @test "a real PID reuse is caught by PID:INODE (private PID namespace, ns_last_pid)" {
@@ -573,12 +584,16 @@ with_pidfd() {
         [ "$b" = "$a" ] || { echo "pid not reused: $a $b"; exit 99; }
         "$pw" "$id"; echo "status $?"
         "$pw" --exited -J "$id"; echo "status $?"
+        echo "id $id"
         kill "$b"' bash "$B/pidwait"
     assert_success
     assert_line --index 0 "status 4"
     assert_line --partial '"status_known":false'
     assert_line --index 2 "status 0"
     stderr_has "that process is gone: PID"
+    # The exit is reported under the identity asked for, not the new one's.
+    id=${lines[3]#id }
+    assert_equal "$(jq -r '"\(.pid):\(.inode)"' <<<"${lines[1]}")" "$id"
 }
 
 @test "PID:INODE: bad forms are usage errors" {
@@ -623,7 +638,16 @@ with_pidfd() {
     printf 'hello world\nmore\n' >"$T/garbage"
     run --separate-stderr "$B/pidwait" -F "$T/garbage"
     assert_equal "$status" 4
-    assert_equal "$stderr" "pidwait: $T/garbage: not a pidfile: 'hello world' is not a PID"
+    assert_equal "$stderr" "pidwait: $T/garbage: not a pidfile: 'hello world\\nmore' is not a PID"
+    # Two lines: the message quotes the content that is wrong, all of it.
+    printf 'PID\n123\n' >"$T/header"
+    run --separate-stderr "$B/pidwait" -F "$T/header"
+    assert_equal "$status" 4
+    assert_equal "$stderr" "pidwait: $T/header: not a pidfile: 'PID\\n123' is not a PID"
+    printf '123\nabc\n' >"$T/trailer"
+    run --separate-stderr "$B/pidwait" -F "$T/trailer"
+    assert_equal "$status" 4
+    assert_equal "$stderr" "pidwait: $T/trailer: not a pidfile: '123\\nabc' is not a PID"
     printf '12 13\n' >"$T/two"
     run --separate-stderr "$B/pidwait" -F "$T/two"
     assert_equal "$status" 4
@@ -704,7 +728,7 @@ with_pidfd() {
 }
 
 @test "a multi-threaded process: one report, with the code a thread exited with" {
-    for m in pidfd-info netlink; do
+    for m in pidfd-info pidfd-netlink netlink; do
         rm -f "$T/g"
         mkfifo "$T/g"
         # Four threads; one of them ends the process with exit(3).
@@ -804,7 +828,7 @@ with_pidfd() {
 
 # --- methods ---
 
-@test "wishbox features lists pidwait's four methods, all available here" {
+@test "wishbox features lists pidwait's five methods, all available here" {
     run "$B/wishbox" features -J
     assert_success
     assert_equal "$(jq -r '.tools[] | select(.tool == "pidwait") | [.methods[].method] | join(" ")' <<<"$output")" "$METHODS"
@@ -850,6 +874,163 @@ with_pidfd() {
     assert_equal "$(j .pid)" "$gpid"
     # Its event was lost and it was reaped: unknown, not wrong.
     assert_equal "$(j .status_known)" false
+}
+
+# --- attacks: threads, namespaces, FIFOs, ancestors ---
+
+# leader_gone: a process whose main thread has called pthread_exit while
+# another thread runs (the main thread is a zombie, the process is not); the
+# other thread ends the process with exit(3) on `release`. Sets $gpid.
+leader_gone() {
+    mkfifo "$T/g"
+    python3 -c 'import ctypes, os, sys, threading
+def last():
+    open(sys.argv[1]).read()
+    os._exit(3)
+threading.Thread(target=last).start()
+ctypes.CDLL(None).pthread_exit(None)' "$T/g" &
+    gpid=$!
+    BG+=("$gpid")
+    local _
+    for _ in $(seq 500); do
+        grep -q '^State:[[:space:]]*Z' "/proc/$gpid/status" 2>/dev/null && break
+        sleep 0.01
+    done
+    grep -q '^State:[[:space:]]*Z' "/proc/$gpid/status" || fail "the main thread did not exit"
+    grep -q '^Threads:[[:space:]]*2$' "/proc/$gpid/status" || fail "not two threads"
+}
+
+@test "a main thread gone by pthread_exit while another runs: alive to every method, then the real code" {
+    leader_gone
+    for m in $METHODS; do
+        run --separate-stderr "$B/pidwait" --method "$m" --timeout 100ms "$gpid"
+        assert_equal "$status" 3
+        assert_equal "$output" ""
+    done
+    # procfs waits alongside; it cannot know the code (/proc will show the
+    # main thread's own 0), and must not say 0.
+    # pidfd-netlink too: its pidfd wakes it, the event tells.
+    for m in procfs pidfd-netlink; do
+        "$B/pidwait" -v -J --method "$m" "$gpid" >"$T/$m.out" 2>"$T/$m.err" &
+        BG+=("$!")
+        for _ in $(seq 1000); do
+            grep -q "waiting for" "$T/$m.err" && break
+            sleep 0.01
+        done
+    done
+    start_pidwait -J --method netlink "$gpid"
+    sleep 0.05 # procfs polls: let it see the main thread gone at least once
+    release
+    finish_pidwait
+    assert_equal "$status" 0
+    assert_equal "$(j .exit_code)" 3
+    wait "${BG[-2]}" "${BG[-3]}"
+    assert_equal "$(jq -r .status_known "$T/procfs.out")" false
+    assert_equal "$(jq -r .exit_code "$T/pidfd-netlink.out")" 3
+}
+
+# with_thread_pidfd TID CMD...: CMD with a PIDFD_THREAD pidfd of thread TID
+# open in place of the word PIDFD.
+with_thread_pidfd() {
+    python3 -c 'import os, sys
+fd = os.pidfd_open(int(sys.argv[1]), os.O_EXCL)
+os.set_inheritable(fd, True)
+args = [str(fd) if a == "PIDFD" else a for a in sys.argv[2:]]
+os.execvp(args[0], args)' "$@"
+}
+
+@test "--pidfd of a thread (PIDFD_THREAD) is refused like a thread's ID, by every method" {
+    perl -Mthreads -e 'threads->create(sub { sleep 1000 })->detach; sleep 1000' &
+    p=$!
+    BG+=("$p")
+    for _ in $(seq 500); do
+        tid=
+        for d in "/proc/$p/task"/*; do
+            [ "${d##*/}" != "$p" ] && tid=${d##*/}
+        done
+        [ -n "$tid" ] && break
+        sleep 0.01
+    done
+    [ -n "$tid" ] || fail "no second thread"
+    with_thread_pidfd "$tid" true || skip "no PIDFD_THREAD here (Linux 6.9+)"
+    for m in auto $METHODS; do
+        run --separate-stderr with_thread_pidfd "$tid" "$B/pidwait" --method "$m" --timeout 1 --pidfd PIDFD
+        assert_equal "$status" 4
+        assert_equal "$output" ""
+        [[ $stderr =~ ^pidwait:\ --pidfd\ [0-9]+:\ a\ thread\'s\ pidfd\ \(PIDFD_THREAD\),\ not\ a\ process\'s$ ]] ||
+            fail "$stderr"
+    done
+    # Its main thread's, too: that one can end before the process does.
+    run --separate-stderr with_thread_pidfd "$p" "$B/pidwait" --pidfd PIDFD
+    assert_equal "$status" 4
+    run --separate-stderr "$B/pidwait" --identify "$tid"
+    assert_equal "$status" 4
+    assert_equal "$stderr" "pidwait: $tid: a thread ID, not a process ID (the process is its Tgid in /proc/$tid/status)"
+}
+
+@test "inside a child PID namespace, --pidfd of a live process outside it is waited for, by every method usable there" {
+    gated 6
+    for m in pidfd-info pidfd procfs; do
+        run --separate-stderr with_pidfd "$gpid" unshare -p -f --mount-proc \
+            "$B/pidwait" --method "$m" --timeout 100ms --pidfd PIDFD
+        assert_equal "$status" 3 # alive: not "exited" at once
+        assert_equal "$output" ""
+    done
+    run --separate-stderr with_pidfd "$gpid" unshare -p -f --mount-proc "$B/pidwait" --identify --pidfd PIDFD
+    assert_equal "$status" 4
+    [[ $stderr =~ :\ the\ process\ has\ no\ PID\ in\ this\ PID\ namespace$ ]] || fail "$stderr"
+    with_pidfd "$gpid" unshare -p -f --mount-proc "$B/pidwait" -v -J --method procfs --pidfd PIDFD \
+        >"$T/out" 2>"$T/err" &
+    pw=$!
+    BG+=("$pw")
+    for _ in $(seq 1000); do
+        grep -q "waiting for" "$T/err" && break
+        sleep 0.01
+    done
+    release
+    finish_pidwait
+    assert_equal "$status" 0
+    assert_equal "$(j .pid)" null
+    assert_equal "$(j .method)" procfs
+}
+
+@test "a FIFO pidfile fed in two writes is read to its end, with a bound" {
+    gated 5
+    mkfifo "$T/fifo"
+    # The writer writes the first digit, waits until the reader has taken
+    # it (nothing left in the FIFO), then writes the rest and closes.
+    python3 -c 'import fcntl, os, struct, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.write(fd, sys.argv[2][:1].encode())
+open(sys.argv[3], "w").write("1")
+while struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"0000"))[0]:
+    time.sleep(0.001)
+os.write(fd, sys.argv[2][1:].encode() + b"\n")' "$T/fifo" "$gpid" "$T/fed" &
+    BG+=("$!")
+    wait_for_file "$T/fed"
+    start_pidwait -J --timeout 20 -F "$T/fifo"
+    release
+    finish_pidwait
+    assert_equal "$status" 0
+    assert_equal "$(j .pid)" "$gpid"
+    assert_equal "$(j .exit_code)" 5
+    # A writer that never finishes: a bounded wait, then one line.
+    exec 7<>"$T/fifo"
+    printf '1' >&7
+    run --separate-stderr "$B/pidwait" -F "$T/fifo"
+    exec 7>&-
+    assert_equal "$status" 4
+    assert_equal "$stderr" "pidwait: $T/fifo: a FIFO whose writer did not finish within 2000 ms (no end of file)"
+}
+
+@test "refuses any ancestor, not only the parent (exit 2, no hang)" {
+    # A subshell: $$ is the grandparent of pidwait.
+    run --separate-stderr timeout 10 bash -c '( "$1" $$; echo "status $?" ); echo "top $$"' bash "$B/pidwait"
+    assert_line --index 0 "status 2"
+    top=${lines[1]#top }
+    assert_equal "$stderr" "pidwait: $top: refusing to wait for an ancestor of pidwait (it may be waiting for pidwait)"
+    run --separate-stderr timeout 10 bash -c '( "$1" --method procfs 1; echo "status $?" )' bash "$B/pidwait"
+    assert_line --index 0 "status 2"
 }
 
 # --- scale ---

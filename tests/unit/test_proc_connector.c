@@ -72,7 +72,7 @@ static void exit_events(void **state)
 static void acks_and_others(void **state)
 {
 	unsigned char buf[512];
-	const uint32_t err = 1, fork_data[4] = { 1, 1, 2, 2 };
+	const uint32_t err = 1, fork_data[4] = { 1, 1, 3, 2 }, short_fork[3] = { 1, 1, 2 };
 	struct seen s = { 0 };
 	size_t n;
 
@@ -80,14 +80,21 @@ static void acks_and_others(void **state)
 	n = put_msg(buf, 1, PCN_EVENT_NONE, 77, &err, 1);
 	/* Another connector user's message is skipped, not an error. */
 	n += put_msg(buf + n, 9, PCN_EVENT_EXIT, 0, fork_data, 4);
-	/* A fork event is passed on, its fields left zero. */
-	n += put_msg(buf + n, 1, 0x1, 0, fork_data, 4);
+	/* A fork event: parent and child (here a thread 3 of process 2). */
+	n += put_msg(buf + n, 1, PCN_EVENT_FORK, 0, fork_data, 4);
 	assert_int_equal(pcn_parse(buf, n, collect, &s), 2);
 	assert_int_equal(s.last[0].what, PCN_EVENT_NONE);
 	assert_int_equal(s.last[0].ack, 77);
 	assert_int_equal(s.last[0].ack_err, 1);
-	assert_int_equal(s.last[1].what, 1);
+	assert_int_equal(s.last[1].what, PCN_EVENT_FORK);
+	assert_int_equal(s.last[1].parent_pid, 1);
+	assert_int_equal(s.last[1].parent_tgid, 1);
+	assert_int_equal(s.last[1].child_pid, 3);
+	assert_int_equal(s.last[1].child_tgid, 2);
 	assert_int_equal(s.last[1].pid, 0);
+	/* Too short for the fork payload. */
+	n = put_msg(buf, 1, PCN_EVENT_FORK, 0, short_fork, 3);
+	assert_int_equal(pcn_parse(buf, n, collect, &s), -EBADMSG);
 }
 
 static void malformed(void **state)

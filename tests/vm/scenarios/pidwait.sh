@@ -2,9 +2,10 @@
 # shellcheck disable=SC2154 # J_* are set by json_load (lib.sh)
 # pidwait on the 6.1 kernel (bash, in the guest's chroot of the host root).
 # 6.1 has pidfd_open (5.3) but not PIDFD_GET_INFO (6.13) nor its exit info
-# (6.15): pidfd-info must be refused with exit 5; a non-child's exit status
-# must come from netlink (proc connector), or be reported unknown — never a
-# wrong one.
+# (6.15): pidfd-info must be refused with exit 5; as root, auto takes
+# pidfd-netlink (pidfds + the proc connector) and reports a non-child's exit
+# code and signal; unprivileged (no CAP_NET_ADMIN before 6.6) it falls back
+# to pidfd and says why. No method may report a wrong status.
 # shellcheck source=tests/vm/lib.sh
 . "$VM_DIR/lib.sh"
 pw=$WISHBOX_BIN/pidwait
@@ -71,6 +72,7 @@ expect_event() {
 echo "# pidwait: auto takes '$auto' on $(uname -r)"
 check "pidwait: auto does not take pidfd-info on 6.1" [ "$auto" != pidfd-info ]
 check "pidwait: auto takes a method" [ -n "$auto" ]
+check "pidwait: auto takes pidfd-netlink on 6.1 as root" [ "$auto" = pidfd-netlink ]
 
 # A kernel-only method, forced: exit 5 with a reason, not a crash.
 sleep 600 &
@@ -109,10 +111,38 @@ else
     show_run
 fi
 
-# auto: whatever it takes, it says so, and the status is right or unknown.
+# auto (pidfd-netlink as root): a non-child's exit code, and a SIGKILL.
 wait_on 7 -J
-if [ -n "$auto" ]; then
-    expect_event "$auto" 7 unknown-ok "auto ($auto)"
+expect_event "$auto" 7 "" "auto ($auto)"
+victim=$(sh -c 'sleep 600 >/dev/null 2>&1 & echo $!')
+"$pw" -J "$victim" >"$vm_tmp/out" 2>"$vm_tmp/err" &
+p=$!
+sleep 2
+kill -KILL "$victim"
+wait "$p"
+status=$?
+output=$(_slurp "$vm_tmp/out")
+errors=$(_slurp "$vm_tmp/err")
+last_cmd="pidwait -J $victim (auto; killed by SIGKILL)"
+json_load 1
+if [ "$status" -eq 0 ] && [ "${J_method-}" = "$auto" ] &&
+    [ "${J_status_known-}:${J_exited-}:${J_exit_code-}:${J_signal-}" = true:false:null:KILL ]; then
+    ok "pidwait auto ($auto): non-child killed by SIGKILL: $output"
+else
+    not_ok "pidwait auto ($auto): non-child killed by SIGKILL"
+    show_run
+fi
+# Unprivileged, the proc connector refuses a listener before 6.6: auto
+# passes pidfd-netlink over, saying why, and takes pidfd.
+run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$pw" -v --timeout 0.1 "$sleeper"
+if [ "$status" -eq 3 ] &&
+    [[ $errors == *"method pidfd-netlink passed over: proc connector: listening needs CAP_NET_ADMIN"* ]] &&
+    [[ $errors == *"using method pidfd:"* ]]; then
+    ok "pidwait unprivileged: pidfd-netlink passed over for want of CAP_NET_ADMIN, pidfd taken"
+else
+    not_ok "pidwait unprivileged: pidfd-netlink passed over for want of CAP_NET_ADMIN, pidfd taken"
+    show_run
 fi
 # The other fallbacks, forced: right or unknown, never wrong.
 wait_on 7 -J --method pidfd
