@@ -7,6 +7,7 @@
  * `const struct method_set <id>_methods`. Nothing else lists tools: the
  * dispatcher, `--list`, `wishbox features`, the build's tool links and the
  * tests all come from here. */
+TOOL(cgkill, "cgkill", "kill every process of a cgroup tree, race-free against forks, and wait until it is empty")
 TOOL(fatlabel, "fatlabel", "read and change FAT labels and volume IDs, mounted or not")
 TOOL(mountwatch, "mountwatch", "print mount table changes as they happen")
 TOOL(pidwait, "pidwait", "wait for any processes to exit, race-free, and say how they ended")

@@ -167,10 +167,15 @@ const struct cg_mount *cg_mounts_v2(const struct cg_mounts *m)
 	return NULL;
 }
 
+bool cg_mount_has(const struct cg_mount *m, const char *controller)
+{
+	return !m->v2 && list_has(m->controllers, controller);
+}
+
 const struct cg_mount *cg_mounts_v1(const struct cg_mounts *m, const char *controller)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (!m->v[i].v2 && list_has(m->v[i].controllers, controller))
+		if (cg_mount_has(&m->v[i], controller))
 			return &m->v[i];
 	return NULL;
 }

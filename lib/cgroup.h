@@ -39,6 +39,8 @@ void cg_mounts_free(struct cg_mounts *m);
  * "pids", "name=systemd"); NULL when there is none. */
 const struct cg_mount *cg_mounts_v2(const struct cg_mounts *m);
 const struct cg_mount *cg_mounts_v1(const struct cg_mounts *m, const char *controller);
+/* Whether m is a v1 hierarchy holding controller. */
+bool cg_mount_has(const struct cg_mount *m, const char *controller);
 
 /* The mount an absolute path lies under (the longest mount point that is a
  * whole-component prefix) and the path inside that mount, "/" or "/a/b",
