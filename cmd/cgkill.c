@@ -301,6 +301,49 @@ static int tree_of(const struct target *t, char ***ret, size_t *ret_n)
 	return cg_tree_list(t->dirfd, ret, ret_n);
 }
 
+/* The process a thread belongs to (its Tgid), -ESRCH when gone. */
+static int tgid_of(pid_t tid, pid_t *ret)
+{
+	char path[64], buf[4096], *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	r = read_file_buf(AT_FDCWD, path, buf, sizeof(buf), NULL);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0 && r != -EFBIG)
+		return r;
+	p = strstr(buf, "\nTgid:");
+	if (!p || sscanf(p + 6, "%d", ret) != 1)
+		return -EBADMSG;
+	return 0;
+}
+
+/* A threaded cgroup lists threads only: their processes, once each. */
+static int procs_of_threads(int fd, pid_t **ret, size_t *ret_n)
+{
+	pid_t *v = NULL;
+	size_t n = 0, m = 0;
+	int r = cg_read_ids(fd, "cgroup.threads", &v, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		pid_t tgid;
+		bool dup = false;
+
+		if (tgid_of(v[i], &tgid) < 0)
+			continue;
+		for (size_t j = 0; j < m && !dup; j++)
+			dup = v[j] == tgid;
+		if (!dup)
+			v[m++] = tgid;
+	}
+	*ret = v;
+	*ret_n = m;
+	return 0;
+}
+
 /* The PIDs of one cgroup of the tree; a cgroup removed meanwhile is empty. */
 static int procs_of(const struct target *t, const char *sub, pid_t **ret, size_t *ret_n)
 {
@@ -315,6 +358,8 @@ static int procs_of(const struct target *t, const char *sub, pid_t **ret, size_t
 	if (fd < 0)
 		return -errno;
 	r = cg_read_procs(fd, ret, ret_n);
+	if (r == -EOPNOTSUPP)
+		r = procs_of_threads(fd, ret, ret_n);
 	if (r == -ENOENT || r == -ENODEV) {
 		*ret = NULL;
 		*ret_n = 0;

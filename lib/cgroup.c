@@ -374,7 +374,12 @@ int cg_procs_parse(const char *text, pid_t **ret, size_t *ret_n)
 
 int cg_read_procs(int dirfd, pid_t **ret, size_t *ret_n)
 {
-	_cleanup_close_ int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	return cg_read_ids(dirfd, "cgroup.procs", ret, ret_n);
+}
+
+int cg_read_ids(int dirfd, const char *file, pid_t **ret, size_t *ret_n)
+{
+	_cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;

@@ -76,6 +76,9 @@ bool cg_path_within(const char *inner, const char *outer);
 /* The PIDs in cgroup.procs of the cgroup directory dirfd, in a new array
  * (free() it). An empty cgroup: 0 PIDs, *ret NULL. */
 int cg_read_procs(int dirfd, pid_t **ret, size_t *ret_n);
+/* The same for another list of IDs: "cgroup.threads" (thread IDs; the only
+ * list a threaded cgroup has: its cgroup.procs gives EOPNOTSUPP). */
+int cg_read_ids(int dirfd, const char *file, pid_t **ret, size_t *ret_n);
 /* Parses the text of cgroup.procs (one decimal PID a line). -EBADMSG. */
 int cg_procs_parse(const char *text, pid_t **ret, size_t *ret_n);
 
