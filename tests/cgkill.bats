@@ -29,6 +29,10 @@ populated() {
     grep -q '^populated 1' "$TCG_DIR/cgroup.events"
 }
 
+unpopulated() {
+    grep -q '^populated 0' "$TCG_DIR/cgroup.events"
+}
+
 # trapper DIR FILE: a process in DIR that writes "term" to FILE when TERM
 # comes and exits 0; returns once its handler is in place.
 trapper() {
@@ -89,7 +93,7 @@ syscall_wait() {
     [ "$(echo "$output" | jq -r '[.cgroup, .method, .signal, .processes, .cgroups, .empty, .removed] | @tsv')" = \
         "/$TCG	kill	KILL	3	3	true	0" ]
     echo "$output" | jq -e '.elapsed_ms | type == "number"'
-    ! populated
+    unpopulated
     # The cgroups stay without --rmdir.
     [ -d "$TCG_DIR/a/b" ]
 }
@@ -108,7 +112,7 @@ syscall_wait() {
         run "$B/cgkill" -J -w --method "$m" "$TCG"
         assert_success
         [ "$(echo "$output" | jq -r '[.method, .processes, .cgroups, .empty] | @tsv')" = "$m	3	3	true" ]
-        ! populated
+        unpopulated
     done
 }
 
@@ -127,7 +131,7 @@ syscall_wait() {
         run "$B/cgkill" -J -w -t 10 --method "$m" "$TCG"
         assert_success
         echo "$output" | jq -e ".empty == true and .method == \"$m\""
-        ! populated
+        unpopulated
     done
 }
 
@@ -138,7 +142,7 @@ syscall_wait() {
         run "$B/cgkill" -J -w -t 10 --method "$m" "$TCG"
         assert_success
         echo "$output" | jq -e '.empty == true and .processes >= 1'
-        ! populated
+        unpopulated
     done
 }
 
@@ -198,7 +202,7 @@ syscall_wait() {
     run "$B/cgkill" -J -s TERM -k 200ms -w -t 10 "$TCG"
     assert_success
     echo "$output" | jq -e '.empty == true and .signal == "TERM"'
-    ! populated
+    unpopulated
     # Without it, the process is still there: the tree is not empty.
     ignorer "$TCG_DIR"
     run "$B/cgkill" -J -s TERM "$TCG"
@@ -283,7 +287,7 @@ syscall_wait() {
         sh "$TCG_DIR" "$TCG_PIDS" "$B/cgkill" "$TCG"
     assert_success
     echo "$output" | jq -e '.empty == true and .processes == 1'
-    ! populated
+    unpopulated
 }
 
 @test "cgkill: a threaded cgroup: kill is refused (exit 5), auto takes freeze" {
@@ -334,19 +338,19 @@ syscall_wait() {
     assert_success
     echo "$output" | is_json
     echo "$output" | jq -e '.empty == true and .processes == 1'
-    ! populated
+    unpopulated
 }
 
 @test "cgkill: a write error on stdout is exit 4, the kill is still done" {
     tree3
     run "$B/cgkill" -w "$TCG" >/dev/full
     run sh -c '"$1" -w "$2" >/dev/full' sh "$B/cgkill" "$TCG"
-    ! populated
+    unpopulated
     tree3
     run sh -c '"$1" -w "$2" >/dev/full' sh "$B/cgkill" "$TCG"
     assert_failure 4
     assert_output --partial "write error"
-    ! populated
+    unpopulated
 }
 
 @test "cgkill: several cgroups, one line each; a tree that empties meanwhile is fine" {

@@ -169,5 +169,6 @@ remove_test_cg() {
         _cg_rmdir "$d"
     done
     CG_BG=()
-    TCG_DIR= TCG_PIDS=
+    TCG_DIR=''
+    TCG_PIDS=''
 }
