@@ -21,6 +21,7 @@
 #include "../lib/cgroup.h"
 #include "../lib/exitcodes.h"
 #include "../lib/fileio.h"
+#include "../lib/idmap.h"
 #include "../lib/linux-compat.h"
 #include "../lib/method.h"
 #include "../lib/msg.h"
@@ -225,31 +226,17 @@ static int send_pidfd(int fd, int sig)
 
 /* The processes a run has signalled, by identity (pidfs inode, else PID). */
 struct seen {
-	uint64_t *v;
-	size_t n, cap;
+	struct idmap map;
 };
 
 static bool seen_has(const struct seen *s, uint64_t key)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == key)
-			return true;
-	return false;
+	return idmap_get(&s->map, key) != NULL;
 }
 
 static int seen_add(struct seen *s, uint64_t key)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		uint64_t *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = key;
-	return 0;
+	return idmap_put(&s->map, key, (void *)1, NULL);
 }
 
 /* Signals pid through a pidfd. With check, only after making sure that the
@@ -629,11 +616,6 @@ static int probe_v2_file(const struct cgkill *ck, const char *file, const char *
 	return 0;
 }
 
-static int probe_freeze(const void *ctx, char *why, size_t len);
-static int probe_v1_freezer(const void *ctx, char *why, size_t len);
-static int probe_loop(const void *ctx, char *why, size_t len);
-static int run_method(void *ctx, const struct method *m);
-
 static int probe_kill(const void *ctx, char *why, size_t len)
 {
 	const struct cgkill *ck = ctx;
@@ -743,6 +725,8 @@ static int freeze_tree(struct target *t, int sig)
 		return r;
 	deadline_start(&d, true, FREEZE_MAX_NS);
 	r = wait_events(t, true, &d);
+	if (r == -ETIMEDOUT)
+		r = -EBUSY;
 	if (r == 0)
 		r = signal_tree(t, sig, false);
 	r2 = write_str_at(t->dirfd, "cgroup.freeze", streq(was, "1") ? "1" : "0");
@@ -768,14 +752,14 @@ static int v1_freeze_wait(struct target *t)
 		if (streq(state, "FROZEN"))
 			return 0;
 		if (monotonic_ns() > end)
-			return -ETIMEDOUT;
+			return -EBUSY;
 		nanosleep(&(struct timespec){ 0, pause_ns }, NULL);
 		if (pause_ns < 10 * 1000000L)
 			pause_ns *= 2;
 	}
 }
 
-static int v1_freezer_tree(struct target *t, int sig)
+static int v1_freezer_tree(struct target *t, int sig, const struct deadline *dl)
 {
 	char was[32] = "THAWED";
 	int r = 0, r2;
@@ -802,7 +786,11 @@ static int v1_freezer_tree(struct target *t, int sig)
 		struct deadline d;
 
 		deadline_start(&d, true, NSEC_PER_SEC);
+		if (dl->set && dl->end_ns < d.end_ns)
+			d = *dl;
 		r = wait_empty_v1(t, &d);
+		if (r == -ETIMEDOUT && deadline_passed(dl))
+			return r;
 		if (r == 0)
 			return 0;
 		if (r != -ETIMEDOUT)
@@ -814,12 +802,16 @@ static int v1_freezer_tree(struct target *t, int sig)
 /* loop: read cgroup.procs across the tree and signal what is new, through
  * pidfds after checking membership, until LOOP_QUIET_PASSES passes in a row
  * find nothing new. A fork bomb can outrun it. */
-static int loop_tree(struct target *t, int sig)
+static int loop_tree(struct target *t, int sig, const struct deadline *d)
 {
-	struct seen seen = { 0 };
+	struct seen seen = { IDMAP_INIT };
 	int quiet = 0, r = 0;
 
 	for (int pass = 0; pass < LOOP_PASSES_MAX && quiet < LOOP_QUIET_PASSES; pass++) {
+		if (deadline_passed(d)) {
+			r = -ETIMEDOUT;
+			break;
+		}
 		char **tree = NULL;
 		size_t n = 0, fresh = 0;
 
@@ -848,7 +840,7 @@ static int loop_tree(struct target *t, int sig)
 		t->processes += fresh;
 		quiet = fresh ? 0 : quiet + 1;
 	}
-	free(seen.v);
+	idmap_free(&seen.map);
 	if (r == 0 && quiet < LOOP_QUIET_PASSES)
 		r = -EAGAIN;
 	return r;
@@ -866,12 +858,12 @@ static bool can_kill(const struct target *t)
 
 /* Signals one tree with method name (sig for all but kill). A threaded
  * cgroup refused by cgroup.kill goes on with freeze. */
-static int signal_with(struct target *t, const char *name, int sig)
+static int signal_with(struct target *t, const char *name, int sig, const struct deadline *d)
 {
 	int r;
 
 	t->method = name;
-	if (streq(name, "kill")) {
+	if (streq_ptr(name, "kill")) {
 		r = kill_tree(t);
 		if (r != -EOPNOTSUPP)
 			return r;
@@ -879,11 +871,11 @@ static int signal_with(struct target *t, const char *name, int sig)
 		t->method = "freeze";
 		return freeze_tree(t, sig);
 	}
-	if (streq(name, "freeze"))
+	if (streq_ptr(name, "freeze"))
 		return freeze_tree(t, sig);
-	if (streq(name, "v1-freezer"))
-		return v1_freezer_tree(t, sig);
-	return loop_tree(t, sig);
+	if (streq_ptr(name, "v1-freezer"))
+		return v1_freezer_tree(t, sig, d);
+	return loop_tree(t, sig, d);
 }
 
 /* Removes the tree, deepest first, the cgroup itself last. */
@@ -972,7 +964,7 @@ static int say_failed(const struct target *t, const char *what, int r)
 		msg_err("%s: %s: processes kept coming (gave up after the pass limit)", t->hier, what);
 		return EXIT_RUNTIME;
 	}
-	if (r == -ETIMEDOUT) {
+	if (r == -EBUSY) {
 		msg_err("%s: %s: the cgroup did not freeze within %llu s", t->hier, what,
 			(unsigned long long)(FREEZE_MAX_NS / NSEC_PER_SEC));
 		return EXIT_RUNTIME;
@@ -981,44 +973,55 @@ static int say_failed(const struct target *t, const char *what, int r)
 	return EXIT_RUNTIME;
 }
 
+/* After SIG, --kill-after: wait up to DURATION, then KILL (with cgroup.kill
+ * where the cgroup has it). 0, -ETIMEDOUT (--timeout), or a reported exit
+ * code as a positive number. */
+static int escalate(struct cgkill *ck, struct target *t, const char *method)
+{
+	struct deadline d;
+	size_t before = t->processes;
+	int r;
+
+	deadline_start(&d, true, ck->o.kill_after_ns);
+	if (ck->deadline.set && ck->deadline.end_ns < d.end_ns)
+		d = ck->deadline;
+	r = wait_empty(t, &d);
+	if (r == 0)
+		return 0;
+	if (r != -ETIMEDOUT)
+		return say_failed(t, "cannot wait", r);
+	if (deadline_passed(&ck->deadline))
+		return -ETIMEDOUT;
+	msg_info("%s: not empty after --kill-after: sending KILL", t->hier);
+	t->processes = 0;
+	r = signal_with(t, can_kill(t) ? "kill" : method, SIGKILL, &ck->deadline);
+	t->processes += before;
+	if (r < 0 && r != -ETIMEDOUT)
+		return say_failed(t, "cannot send KILL", r);
+	return r;
+}
+
 /* Does the job for one tree: signal, escalate, wait, remove, report. */
 static int do_target(struct cgkill *ck, struct target *t, const char *method)
 {
 	bool waiting = ck->o.wait || ck->o.timeout_set || ck->o.rmdir || ck->o.wait_only;
-	int r, st = EXIT_OK;
+	int r = 0, st = EXIT_OK;
 
 	if (!ck->o.wait_only) {
-		r = signal_with(t, method, ck->o.sig);
-		if (r < 0)
+		r = signal_with(t, method, ck->o.sig, &ck->deadline);
+		if (r < 0 && r != -ETIMEDOUT)
 			return say_failed(t, "cannot signal", r);
 	}
-	if (ck->o.kill_after_set) {
-		struct deadline d;
-
-		deadline_start(&d, true, ck->o.kill_after_ns);
-		if (ck->deadline.set && ck->deadline.end_ns < d.end_ns)
-			d = ck->deadline;
-		r = wait_empty(t, &d);
-		if (r == -ETIMEDOUT && !deadline_passed(&ck->deadline)) {
-			size_t before = t->processes;
-
-			msg_info("%s: not empty after --kill-after: sending KILL", t->hier);
-			t->processes = 0;
-			r = signal_with(t, can_kill(t) ? "kill" : method, SIGKILL);
-			t->processes += before;
-			if (r < 0)
-				return say_failed(t, "cannot send KILL", r);
-		} else if (r < 0 && r != -ETIMEDOUT) {
-			return say_failed(t, "cannot wait", r);
-		}
-	}
-	if (waiting) {
+	if (r == 0 && ck->o.kill_after_set)
+		r = escalate(ck, t, method);
+	if (r > 0)
+		return r;
+	if (r == 0 && waiting)
 		r = wait_empty(t, &ck->deadline);
-		if (r == -ETIMEDOUT)
-			st = EXIT_TIMEOUT;
-		else if (r < 0)
-			return say_failed(t, "cannot wait", r);
-	}
+	if (r == -ETIMEDOUT)
+		st = EXIT_TIMEOUT;
+	else if (r < 0)
+		return say_failed(t, "cannot wait", r);
 	r = populated(t);
 	t->empty = r == 0;
 	if (ck->o.rmdir && t->empty) {

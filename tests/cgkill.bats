@@ -59,8 +59,17 @@ fork_runner() {
 }
 
 # Every process forks forever: bounded by the test cgroup's pids.max.
+# Returns once it has grown to 100 processes.
 fork_bomb() {
     cg_spawn "$1" perl -e 'while (1) { fork }'
+    local i n=0
+    for i in $(seq 500); do
+        n=$(find "$TCG_DIR" -name cgroup.procs -exec cat {} + | wc -l)
+        [ "$n" -lt 100 ] || return 0
+        sleep 0.01
+    done
+    echo "the fork bomb did not grow ($n processes)" >&2
+    return 1
 }
 
 # v1_freezer_cg: a cgroup of the test's own in the v1 freezer hierarchy
@@ -141,7 +150,7 @@ syscall_wait() {
         fork_bomb "$TCG_DIR"
         run "$B/cgkill" -J -w -t 10 --method "$m" "$TCG"
         assert_success
-        echo "$output" | jq -e '.empty == true and .processes >= 1'
+        echo "$output" | jq -e '.empty == true and .processes >= 100'
         unpopulated
     done
 }
@@ -367,4 +376,10 @@ syscall_wait() {
     run "$B/wishbox" features -J
     assert_success
     [ "$(echo "$output" | jq -r '.tools[] | select(.tool == "cgkill") | [.methods[].method] | join(" ")')" = "kill freeze v1-freezer loop" ]
+}
+
+@test "cgkill: loop against a bounded fork bomb stops at --timeout (exit 0 or 3, never runs on)" {
+    fork_bomb "$TCG_DIR"
+    run timeout 30 "$B/cgkill" -q -w -t 1 --method loop "$TCG"
+    [ "$status" -eq 0 ] || [ "$status" -eq 3 ]
 }

@@ -82,8 +82,14 @@ fi
 
 # 4. A fork bomb bounded by pids.max 200, emptied by kill.
 spawn "$v2/$cg/a" perl -e 'while (1) { fork }'
+# Until it has grown to 50 processes (at most 10 s).
+for _ in $(seq 100); do
+    [ "$(_slurp "$v2/$cg/pids.current")" -lt 50 ] || break
+    sleep 0.1
+done
 run "$ck" -J -w -t 20 --method kill "$cg"
 expect_empty "cgkill --method kill: a fork bomb bounded by pids.max emptied" kill
+check "cgkill --method kill: the bomb had grown (processes >= 50)" [ "${J_processes:-0}" -ge 50 ]
 
 # 5. --rmdir removes the tree, deepest first.
 spawn "$v2/$cg/a/b" sleep 1000
