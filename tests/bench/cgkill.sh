@@ -158,7 +158,7 @@ kill_with() {
         ;;
     shell)
         while populated && [ "$(date +%s%N)" -lt "$end" ]; do
-            while read -r p; do kill -9 "$p" 2>/dev/null; done <"$cg/cgroup.procs"
+            while read -r p; do kill -9 "$p" 2>/dev/null || true; done <"$cg/cgroup.procs"
         done
         populated || ok=yes
         ;;
