@@ -7,6 +7,7 @@
  * `const struct method_set <id>_methods`. Nothing else lists tools: the
  * dispatcher, `--list`, `wishbox features`, the build's tool links and the
  * tests all come from here. */
+TOOL(cgkill, "cgkill", "kill every process of a cgroup tree, race-free against forks, and wait until it is empty")
 TOOL(detect_pidns, "detect-pidns", "tell whether a process runs in a child PID namespace, also without /proc")
 TOOL(fatlabel, "fatlabel", "read and change FAT labels and volume IDs, mounted or not")
 TOOL(flocktimeout, "flocktimeout", "hold a BSD lock around a command, with a timeout that always fires")
