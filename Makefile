@@ -146,12 +146,15 @@ $(BUILD)/man/%: man/%.scd
 
 man: $(MAN)
 
-INSTALL_ENV = BUILD=$(BUILD) TOOLS="$(TOOLS)" SBIN_TOOLS="$(SBIN_TOOLS)" DESTDIR="$(DESTDIR)" \
+# The static binary make install puts beside the hook; an ASan build's
+# tests give the plain one (an instrumented static link is not possible).
+STATIC ?= $(BUILD)/wishbox.static
+INSTALL_ENV = BUILD=$(BUILD) STATIC=$(STATIC) TOOLS="$(TOOLS)" SBIN_TOOLS="$(SBIN_TOOLS)" DESTDIR="$(DESTDIR)" \
 	BINDIR="$(BINDIR)" SBINDIR="$(SBINDIR)" MANDIR="$(MANDIR)" DATADIR="$(DATADIR)" \
 	LIBEXECDIR="$(LIBEXECDIR)" BASHCOMPDIR="$(BASHCOMPDIR)" ZSHCOMPDIR="$(ZSHCOMPDIR)" \
 	FISHCOMPDIR="$(FISHCOMPDIR)" INITRAMFS_HOOKDIR="$(INITRAMFS_HOOKDIR)" SHADOW="$(SHADOW)"
 
-install: all static man
+install: all $(STATIC) man
 	@$(INSTALL_ENV) scripts/install.sh install
 
 uninstall:

@@ -69,7 +69,7 @@ install_completions() {
 do_install() {
     local t dir other linked
     install -Dm755 "$BUILD/wishbox" "$DESTDIR$BINDIR/wishbox"
-    install -Dm755 "$BUILD/wishbox.static" "$DESTDIR$LIBEXECDIR/wishbox.static"
+    install -Dm755 "${STATIC:-$BUILD/wishbox.static}" "$DESTDIR$LIBEXECDIR/wishbox.static"
     install -Dm644 "$BUILD/man/wishbox.1" "$DESTDIR$MANDIR/man1/wishbox.1"
     install -Dm644 completions/bash/wishbox "$DESTDIR$BASHCOMPDIR/wishbox"
     install -Dm644 completions/zsh/_wishbox "$DESTDIR$ZSHCOMPDIR/_wishbox"

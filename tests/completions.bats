@@ -9,7 +9,7 @@ load helpers
 
 setup_file() {
     export DEST=$BATS_FILE_TMPDIR/dest
-    make -s -C "$TOP" BUILD="$B" DESTDIR="$DEST" PREFIX=/usr install >/dev/null
+    make -s -C "$TOP" BUILD="$B" STATIC="${WISHBOX_STATIC:-$B/wishbox.static}" DESTDIR="$DEST" PREFIX=/usr install >/dev/null
     # The installed wishbox first on PATH: `wishbox --list` in the completions.
     export PATH=$DEST/usr/bin:$PATH
 }

@@ -118,7 +118,7 @@ setup() {
 }
 
 install_to() {
-    make -s -C "$TOP" BUILD="$B" DESTDIR="$D/dest" "$@"
+    make -s -C "$TOP" BUILD="$B" STATIC="$STATIC" DESTDIR="$D/dest" "$@"
 }
 
 @test "make install: binary, links, man pages, completions, initramfs hook; uninstall removes them" {
@@ -160,7 +160,7 @@ free_tool() {
     t=$(free_tool) || skip "every tool's name is a command of an installed package"
     printf '#!/bin/sh\n' >"$D/other/$t"
     chmod +x "$D/other/$t"
-    run env PATH="$D/other:$PATH" make -s -C "$TOP" BUILD="$B" DESTDIR="$D/dest" install PREFIX=/usr/local
+    run env PATH="$D/other:$PATH" make -s -C "$TOP" BUILD="$B" STATIC="$STATIC" DESTDIR="$D/dest" install PREFIX=/usr/local
     assert_success
     assert_output --partial "install: no '$t' link, man page or completion: $D/other/$t has that name; 'wishbox $t' runs ours, see wishbox-$t(1) (SHADOW=1 installs them)"
     d=$D/dest/usr/local
@@ -178,7 +178,7 @@ free_tool() {
     run install_to uninstall PREFIX=/usr/local
     assert_success
     assert_equal "$(find "$D/dest" ! -type d)" "$d/bin/$t"
-    run env PATH="$D/other:$PATH" make -s -C "$TOP" BUILD="$B" DESTDIR="$D/dest" install SHADOW=1 \
+    run env PATH="$D/other:$PATH" make -s -C "$TOP" BUILD="$B" STATIC="$STATIC" DESTDIR="$D/dest" install SHADOW=1 \
         PREFIX=/usr/local BINDIR=/opt/wb/bin SBINDIR=/opt/wb/sbin
     assert_success
     [ -x "$D/dest/opt/wb/bin/wishbox" ]
