@@ -93,8 +93,10 @@ int cg_mounts_parse(const char *text, size_t len, struct cg_mounts *ret)
 	struct cg_mounts m = CG_MOUNTS_INIT;
 	int r = mnttab_parse(&mi, text, len);
 
-	if (r < 0)
+	if (r < 0) {
+		mnttab_free(&mi); /* a failed parse still holds its buffers */
 		return r;
+	}
 	m.v = calloc(mi.n ? mi.n : 1, sizeof(*m.v));
 	if (!m.v) {
 		mnttab_free(&mi);

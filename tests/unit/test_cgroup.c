@@ -77,6 +77,16 @@ static void finds_pure_mount_once(void **state)
 	assert_string_equal(m.v[0].root, "/system.slice");
 	cg_mounts_free(&m);
 
+	/* A reading that raced with changes (an id twice) is refused, and what
+	 * the parse allocated is freed (make asan and fuzz_proctext would see a
+	 * leak). */
+	{
+		static const char twice[] =
+			"30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+			"30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+
+		assert_int_equal(cg_mounts_parse(twice, strlen(twice), &m), -EAGAIN);
+	}
 	/* A line libmount cannot parse is left out; the rest would be kept. */
 	assert_int_equal(cg_mounts_parse("bad line\n", 9, &m), 0);
 	assert_int_equal(m.n, 0);
