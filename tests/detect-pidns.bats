@@ -24,10 +24,12 @@ teardown() {
 }
 
 # in_child_ns: a process in a new PID namespace (with its own /proc) that
-# waits on a FIFO until teardown; sets $inner to its PID as we see it.
+# waits on a FIFO until teardown, which kills unshare and so, by
+# --kill-child, the namespace (it would outlive the test otherwise); sets
+# $inner to its PID as we see it.
 in_child_ns() {
     mkfifo "$T/ready" "$T/hold"
-    unshare -pf --mount-proc sh -c 'echo up >"$1"; read -r x <"$2"' sh "$T/ready" "$T/hold" 3>&- &
+    unshare -pf --kill-child --mount-proc sh -c 'echo up >"$1"; read -r x <"$2"' sh "$T/ready" "$T/hold" 3>&- &
     BG+=("$!")
     read -r _ <"$T/ready"
     inner=$(pgrep -P "$!" | head -n1)
