@@ -1292,16 +1292,13 @@ static int parse_args(int argc, char **argv, struct cgkill_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': return cli_help(usage_text);
-		case 'V': return msg_version();
-		default: return msg_try_help();
+		default: return cli_ending_option(c, usage_text);
 		}
 	}
 	if (cli_check_method(&cgkill_methods, o->method) != CLI_CONTINUE)
 		return EXIT_USAGE;
-	if (json + pairs + o->quiet > 1)
-		return msg_usage("--json, --pairs and --quiet exclude each other");
-	o->mode = json ? OUT_JSON_LINES : pairs ? OUT_PAIRS : OUT_HUMAN;
+	if (cli_stream_mode(json, pairs, o->quiet, &o->mode) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (o->wait_only && (sig_set || o->kill_after_set || o->method || o->force))
 		return msg_usage("--wait-only sends nothing: no --signal, --kill-after, --method or --force");
 	if (o->kill_after_set && o->sig == SIGKILL)

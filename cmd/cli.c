@@ -18,6 +18,23 @@ int cli_help(const char *usage)
 	return EXIT_OK;
 }
 
+int cli_ending_option(int c, const char *usage)
+{
+	switch (c) {
+	case 'h': return cli_help(usage);
+	case 'V': return msg_version();
+	default: return msg_try_help();
+	}
+}
+
+int cli_stream_mode(bool json, bool pairs, bool quiet, enum out_mode *ret)
+{
+	if (json + pairs + quiet > 1)
+		return msg_usage("--json, --pairs and --quiet exclude each other");
+	*ret = json ? OUT_JSON_LINES : pairs ? OUT_PAIRS : OUT_HUMAN;
+	return CLI_CONTINUE;
+}
+
 int cli_check_method(const struct method_set *set, const char *name)
 {
 	char names[256];

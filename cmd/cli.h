@@ -4,7 +4,10 @@
 #ifndef WISHBOX_CLI_H
 #define WISHBOX_CLI_H
 
+#include <stdbool.h>
+
 #include "../lib/method.h"
+#include "../lib/out.h"
 
 /* What parse_args() (and every step before the run) returns to go on; any
  * other value is the exit code to end with: EXIT_OK after --help or
@@ -13,6 +16,16 @@
 
 /* --help: the usage text on stdout; returns EXIT_OK. */
 int cli_help(const char *usage);
+
+/* From the getopt switch's default: an option that ends the run at once:
+ * -h (the usage text, EXIT_OK), -V (the version, EXIT_OK), or one getopt
+ * refused (it said why; the "Try" line, EXIT_USAGE). */
+int cli_ending_option(int c, const char *usage);
+
+/* -J, -P and -q of a tool that prints a record per event: at most one of
+ * them (else a usage error, EXIT_USAGE); ret gets JSON Lines, pairs or human
+ * (quiet prints nothing, whatever the mode). CLI_CONTINUE. */
+int cli_stream_mode(bool json, bool pairs, bool quiet, enum out_mode *ret);
 
 /* At parse time: an unknown --method NAME is a usage error (reported,
  * EXIT_USAGE); NULL, "auto" or a known name gives CLI_CONTINUE. Whether the

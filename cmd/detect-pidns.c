@@ -634,9 +634,7 @@ static int parse_args(int argc, char **argv, struct detect_pidns_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': return cli_help(usage_text);
-		case 'V': return msg_version();
-		default: return msg_try_help();
+		default: return cli_ending_option(c, usage_text);
 		}
 	}
 	r = cli_check_method(&detect_pidns_methods, o->method);

@@ -1193,9 +1193,7 @@ static int parse_args(int argc, char **argv, struct fatlabel_opts *o)
 		case 'J': o->json = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': return cli_help(usage_text);
-		case 'V': return msg_version();
-		default: return msg_try_help();
+		default: return cli_ending_option(c, usage_text);
 		}
 	}
 	r = cli_check_method(&fatlabel_methods, o->method);

@@ -513,9 +513,7 @@ static int parse_args(int argc, char **argv, struct flocktimeout_opts *o)
 		case 'J': o->json = true; r = CLI_CONTINUE; break;
 		case OPT_METHOD: o->method = optarg; r = CLI_CONTINUE; break;
 		case 'v': msg_set_verbose(true); r = CLI_CONTINUE; break;
-		case 'h': return cli_help(usage_text);
-		case 'V': return msg_version();
-		default: return msg_try_help();
+		default: return cli_ending_option(c, usage_text);
 		}
 		if (r != CLI_CONTINUE)
 			return r;

@@ -1460,6 +1460,36 @@ static int die_of(int sig, const sigset_t *blocked)
 	return 128 + sig;
 }
 
+/* Both netlink methods start so: listening (said and undone on failure),
+ * and, since a signal must not leave the kernel counting a listener, the
+ * fatal signals taken through a signalfd, to unsubscribe and then die of
+ * them. 0 or -errno. */
+static int nl_start(struct pidwait *pw)
+{
+	int r = nl_subscribe(pw);
+
+	if (r < 0) {
+		msg_errno(r, "cannot listen to the proc connector");
+		nl_stop(pw);
+		return r;
+	}
+	nl_signal_set(&pw->nl.sigs);
+	pw->nl.sfd = sig_signalfd(&pw->nl.sigs);
+	return 0;
+}
+
+/* ... and end so: unsubscribed, then dead of a signal caught meanwhile, or
+ * with ret. */
+static int nl_end(struct pidwait *pw, int ret)
+{
+	nl_stop(pw);
+	if (pw->nl.caught) {
+		(void)flush_out(pw);
+		ret = die_of(pw->nl.caught, &pw->nl.sigs);
+	}
+	return ret;
+}
+
 /* Netlink: one socket for every exit in the system, subscribed before any
  * handle is opened so no exit can slip between. */
 static int run_netlink(void *ctx, const struct method *m)
@@ -1468,16 +1498,8 @@ static int run_netlink(void *ctx, const struct method *m)
 	int r, ret;
 
 	pw->method = m->name;
-	r = nl_subscribe(pw);
-	if (r < 0) {
-		msg_errno(r, "cannot listen to the proc connector");
-		nl_stop(pw);
+	if (nl_start(pw) < 0)
 		return EXIT_RUNTIME;
-	}
-	/* A signal must not leave the kernel counting a listener: take the
-	 * fatal ones through a signalfd, say IGNORE, then die of them. */
-	nl_signal_set(&pw->nl.sigs);
-	pw->nl.sfd = sig_signalfd(&pw->nl.sigs);
 	ret = open_targets(pw, false, true);
 	if (ret == EXIT_OK && finished(pw)) {
 		ret = finish(pw);
@@ -1496,12 +1518,7 @@ static int run_netlink(void *ctx, const struct method *m)
 			ret = nl_loop(pw);
 		}
 	}
-	nl_stop(pw);
-	if (pw->nl.caught) {
-		(void)flush_out(pw);
-		ret = die_of(pw->nl.caught, &pw->nl.sigs);
-	}
-	return ret;
+	return nl_end(pw, ret);
 }
 
 /* --- pidfd-netlink: pidfds for identity and wake-up, the proc connector for
@@ -1617,14 +1634,8 @@ static int run_pidfd_netlink(void *ctx, const struct method *m)
 
 	pw->method = m->name;
 	pw->nl.with_pidfds = true;
-	r = nl_subscribe(pw);
-	if (r < 0) {
-		msg_errno(r, "cannot listen to the proc connector");
-		nl_stop(pw);
+	if (nl_start(pw) < 0)
 		return EXIT_RUNTIME;
-	}
-	nl_signal_set(&pw->nl.sigs);
-	pw->nl.sfd = sig_signalfd(&pw->nl.sigs);
 	ret = open_targets(pw, true, false);
 	if (ret == EXIT_OK && finished(pw)) {
 		ret = finish(pw);
@@ -1642,12 +1653,7 @@ static int run_pidfd_netlink(void *ctx, const struct method *m)
 			}
 		}
 	}
-	nl_stop(pw);
-	if (pw->nl.caught) {
-		(void)flush_out(pw);
-		ret = die_of(pw->nl.caught, &pw->nl.sigs);
-	}
-	return ret;
+	return nl_end(pw, ret);
 }
 
 /* --- --identify: no waiting --- */
@@ -1830,16 +1836,13 @@ static int parse_args(int argc, char **argv, struct pidwait_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_METHOD: o->method = optarg; break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': return cli_help(usage_text);
-		case 'V': return msg_version();
-		default: return msg_try_help();
+		default: return cli_ending_option(c, usage_text);
 		}
 	}
 	if (cli_check_method(&pidwait_methods, o->method) != CLI_CONTINUE)
 		return EXIT_USAGE;
-	if (json + pairs + o->quiet > 1)
-		return msg_usage("--json, --pairs and --quiet exclude each other");
-	o->mode = json ? OUT_JSON_LINES : pairs ? OUT_PAIRS : OUT_HUMAN;
+	if (cli_stream_mode(json, pairs, o->quiet, &o->mode) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	for (int i = optind; i < argc; i++) {
 		r = parse_spec(add_target(o, FROM_ARG, argv[i], -1), pid_max);
 		if (r != CLI_CONTINUE)

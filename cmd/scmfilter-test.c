@@ -1989,9 +1989,7 @@ static int parse_args(int argc, char **argv, struct scmfilter_test_opts *o)
 				return msg_usage("invalid fd count '%s' (1 to 10000000)", optarg);
 			break;
 		case 'v': msg_set_verbose(true); break;
-		case 'h': return cli_help(usage_text);
-		case 'V': return msg_version();
-		default: return msg_try_help();
+		default: return cli_ending_option(c, usage_text);
 		}
 	}
 	if (cli_check_method(&scmfilter_test_methods, o->method) != CLI_CONTINUE)
